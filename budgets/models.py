@@ -1,0 +1,88 @@
+"""Money: funding sources, the ceilings the province notifies, and allocations of plan lines to units."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from lai_chau.fields import AmountField, NFCCharField
+
+
+class FundingSourceManager(models.Manager):
+    def get_by_natural_key(self, code: str) -> "FundingSource":
+        return self.get(code=code)
+
+
+class FundingSource(models.Model):
+    class Origin(models.TextChoices):
+        CENTRAL = "central", _("central budget (NSTW)")
+        LOCAL = "local", _("local budget (NSĐP)")
+        OTHER = "other", _("other lawful sources")
+
+    class Kind(models.TextChoices):
+        RECURRENT = "recurrent", _("recurrent funds (vốn sự nghiệp)")
+        INVESTMENT = "investment", _("investment funds (vốn đầu tư)")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = NFCCharField(_("name"), max_length=200)
+    origin = models.CharField(_("origin"), max_length=20, choices=Origin.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+
+    objects = FundingSourceManager()
+
+    class Meta:
+        verbose_name = _("funding source")
+        verbose_name_plural = _("funding sources")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["origin", "kind"], name="funding_source_unique_origin_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+
+class Ceiling(models.Model):
+    """The most a plan may spend from one source, as notified by the province."""
+
+    plan = models.ForeignKey("plans.Plan", models.CASCADE, related_name="ceilings", verbose_name=_("plan"))
+    source = models.ForeignKey(FundingSource, models.PROTECT, related_name="ceilings", verbose_name=_("funding source"))
+    amount = AmountField(_("amount (đồng)"), help_text=_("Whole đồng. Vietnamese notation is accepted: 1.728.000.000"))
+    notified_by = models.ForeignKey(
+        "plans.DocumentReference", models.PROTECT, null=True, blank=True, related_name="ceilings",
+        verbose_name=_("notified by"),
+    )
+
+    class Meta:
+        verbose_name = _("ceiling")
+        verbose_name_plural = _("ceilings")
+        ordering = ["plan", "source"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="ceiling_amount_gte_0"),
+            models.UniqueConstraint(fields=["plan", "source"], name="ceiling_unique_per_plan_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} – {self.plan}"
+
+
+class Allocation(models.Model):
+    """The part of a plan line's amount given to one implementing unit, from one source."""
+
+    item = models.ForeignKey("plans.PlanItem", models.CASCADE, related_name="allocations", verbose_name=_("plan line"))
+    unit = models.ForeignKey("plans.OrgUnit", models.PROTECT, related_name="allocations", verbose_name=_("unit"))
+    source = models.ForeignKey(FundingSource, models.PROTECT, related_name="allocations", verbose_name=_("funding source"))
+    amount = AmountField(_("amount (đồng)"), help_text=_("Whole đồng. Vietnamese notation is accepted: 530.000.000"))
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        ordering = ["item", "unit"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="allocation_amount_gte_0"),
+            models.UniqueConstraint(fields=["item", "unit", "source"], name="allocation_unique_per_unit_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} – {self.item}"

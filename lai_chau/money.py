@@ -1,0 +1,92 @@
+"""Amounts are whole Vietnamese đồng held as int (VND has no minor unit).
+
+Vietnamese notation: "." groups thousands and "," is the decimal mark, so "1.728" triệu đồng is
+1,728,000,000 đồng and "12,5" triệu is 12,500,000 đồng. Everything here is pure: no database, no settings.
+"""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from num2words import num2words
+
+MILLION = 1_000_000
+# One triệu tỷ đồng (10^15): far above any programme budget, far below the 64-bit limit.
+MAX_AMOUNT = 10**15
+
+AMOUNT_EMPTY = _("Enter an amount.")
+AMOUNT_MALFORMED = _(
+    "“%(value)s” is not a valid amount. Use Vietnamese notation: dots group thousands, a comma marks "
+    "decimals (for example 1.234.567 or 12,5)."
+)
+AMOUNT_NEGATIVE = _("The amount cannot be negative.")
+AMOUNT_FRACTIONAL_DONG = _("“%(value)s” is not a whole number of đồng.")
+AMOUNT_TOO_LARGE = _("The amount is too large: at most %(limit)s đồng.")
+
+# Either plain digits, or 1–3 digits followed by dot-separated groups of exactly three; then an optional
+# comma decimal part. "1,728,000" (English grouping) and "1.5" (English decimal) do not match.
+_AMOUNT_RE = re.compile(r"^(?P<int>\d+|\d{1,3}(?:\.\d{3})+)(?:,(?P<frac>\d+))?$")
+_CURRENCY_SUFFIX_RE = re.compile(r"(?:đồng|đ|₫|vnđ|vnd)$", re.IGNORECASE)
+
+
+def group_digits(amount: int) -> str:
+    """Return the integer with Vietnamese thousands grouping: 1728000000 → '1.728.000.000'."""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{abs(amount):,}".replace(",", ".")
+
+
+def format_vnd(amount: int) -> str:
+    """Return an exact amount in đồng: '1.728.000.000 đồng'."""
+    return f"{group_digits(amount)} đồng"
+
+
+def format_million(amount: int) -> str:
+    """Return the amount in triệu đồng, exact, in Vietnamese notation: '1.728', '12,5', '0,000001'."""
+    sign = "-" if amount < 0 else ""
+    whole, rest = divmod(abs(amount), MILLION)
+    text = group_digits(whole)
+    if rest:
+        text += "," + f"{rest:06d}".rstrip("0")
+    return sign + text
+
+
+def format_million_vnd(amount: int) -> str:
+    """Return '1.728 triệu đồng'."""
+    return f"{format_million(amount)} triệu đồng"
+
+
+def amount_in_words(amount: int) -> str:
+    """Return the amount read out in Vietnamese, capitalised: 'Một tỷ bảy trăm hai mươi tám triệu đồng'."""
+    words = num2words(amount, lang="vi")
+    return f"{words[:1].upper()}{words[1:]} đồng"
+
+
+def parse_amount(text: str, unit: int = 1) -> int:
+    """Parse user input in Vietnamese notation, expressed in `unit` đồng (1 or MILLION), into whole đồng.
+
+    Raise ValidationError (with a code) for empty, malformed, negative, fractional-đồng or absurd input.
+    """
+    raw = str(text)
+    value = re.sub(r"[\s\u00a0\u202f]", "", raw)
+    value = _CURRENCY_SUFFIX_RE.sub("", value)
+    if unit == MILLION:
+        value = re.sub(r"triệu$", "", value, flags=re.IGNORECASE)
+    if not value:
+        raise ValidationError(AMOUNT_EMPTY, code="required")
+    if value.startswith("-"):
+        raise ValidationError(AMOUNT_NEGATIVE, code="negative")
+    match = _AMOUNT_RE.match(value)
+    if not match:
+        raise ValidationError(AMOUNT_MALFORMED, code="malformed", params={"value": raw.strip()})
+    digits = match["int"].replace(".", "") + "." + (match["frac"] or "0")
+    try:
+        exact = Decimal(digits) * unit
+    except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits
+        raise ValidationError(AMOUNT_MALFORMED, code="malformed", params={"value": raw.strip()}) from exc
+    if exact != exact.to_integral_value():
+        raise ValidationError(AMOUNT_FRACTIONAL_DONG, code="fractional", params={"value": raw.strip()})
+    amount = int(exact)
+    if amount > MAX_AMOUNT:
+        raise ValidationError(AMOUNT_TOO_LARGE, code="too_large", params={"limit": group_digits(MAX_AMOUNT)})
+    return amount
