@@ -127,6 +127,7 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # Production hardening; behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto.
 if not DEBUG:

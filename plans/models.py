@@ -6,6 +6,7 @@ Multi-paragraph fields hold one paragraph per line (see lai_chau.text.paragraphs
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -99,6 +100,12 @@ class DocumentReference(models.Model):
 
 
 class PlanQuerySet(models.QuerySet):
+    def with_total(self) -> "PlanQuerySet":
+        """Annotate `total`: the sum of the plan's line amounts in đồng (0 without lines)."""
+        return self.annotate(
+            total=Coalesce(models.Sum("items__amount"), 0, output_field=models.BigIntegerField())
+        )
+
     def with_document(self) -> "PlanQuerySet":
         """Fetch everything the plan page shows, in a fixed number of queries."""
         return self.select_related("programme", "issuer__parent", "amends").prefetch_related(
@@ -231,6 +238,14 @@ class PlanItemQuerySet(models.QuerySet):
         return self.order_by("plan", "position", "pk")
 
 
+class PlanItemManager(models.Manager.from_queryset(PlanItemQuerySet)):
+    def get_by_natural_key(self, issuer_code: str, year: int, number: int, code: str) -> "PlanItem":
+        plan = Plan.objects.get_by_natural_key(issuer_code, year, number)
+        if "." in code:
+            return self.get(plan=plan, sub_project__code=code)
+        return self.get(plan=plan, project__code=code, sub_project__isnull=True)
+
+
 class PlanItem(models.Model):
     """One budget line of a plan: a catalogue project without sub-projects ("2") or a sub-project ("3.2")."""
 
@@ -256,7 +271,7 @@ class PlanItem(models.Model):
         OrgUnit, through="ImplementingUnit", related_name="plan_items", verbose_name=_("implementing units")
     )
 
-    objects = PlanItemQuerySet.as_manager()
+    objects = PlanItemManager()
 
     class Meta:
         verbose_name = _("plan line")
@@ -279,6 +294,11 @@ class PlanItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} – {self.name}"
+
+    def natural_key(self) -> tuple[str, int, int, str]:
+        return (*self.plan.natural_key(), self.code)
+
+    natural_key.dependencies = ["plans.plan", "projects.subproject"]
 
     @property
     def code(self) -> str:

@@ -1,3 +1,32 @@
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 
-# Create your views here.
+from budgets.selectors import plan_budget
+from plans.document import project_sections, top_headings
+from plans.models import Plan
+from plans.permissions import can_read_plans
+
+
+def _require_reader(request: HttpRequest) -> None:
+    if not can_read_plans(request.user):
+        raise PermissionDenied
+
+
+def plan_list(request: HttpRequest) -> HttpResponse:
+    _require_reader(request)
+    plans = Plan.objects.select_related("issuer", "amends").with_total()
+    return render(request, "plans/plan_list.html", {"plans": plans})
+
+
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_reader(request)
+    plan = get_object_or_404(Plan.objects.with_document(), pk=pk)
+    items = list(plan.items.all())
+    context = {
+        "plan": plan,
+        "headings": top_headings(plan),
+        "sections": project_sections(items),
+        "budget": plan_budget(plan),
+    }
+    return render(request, "plans/plan_detail.html", context)

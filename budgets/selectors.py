@@ -1,0 +1,81 @@
+"""Budget figures of a plan, computed from rows already fetched (no queries of their own)."""
+
+from dataclasses import dataclass
+
+from budgets.models import Allocation, Ceiling, FundingSource
+from plans.models import OrgUnit, Plan, PlanItem
+
+
+@dataclass(frozen=True)
+class UnitShare:
+    unit: OrgUnit
+    allocation: Allocation | None
+
+    @property
+    def amount(self) -> int | None:
+        return self.allocation.amount if self.allocation else None
+
+
+@dataclass(frozen=True)
+class LineBudget:
+    item: PlanItem
+    shares: list[UnitShare]
+    allocated: int
+
+    @property
+    def unallocated(self) -> int:
+        return self.item.amount - self.allocated
+
+
+@dataclass(frozen=True)
+class SourceBudget:
+    source: FundingSource
+    planned: int
+    ceiling: Ceiling | None
+
+    @property
+    def remaining(self) -> int | None:
+        """Return the ceiling minus the planned total (negative when over the ceiling), None without a ceiling."""
+        return None if self.ceiling is None else self.ceiling.amount - self.planned
+
+
+@dataclass(frozen=True)
+class PlanBudget:
+    lines: list[LineBudget]
+    sources: list[SourceBudget]
+    total: int
+    allocated: int
+
+    @property
+    def unallocated(self) -> int:
+        return self.total - self.allocated
+
+
+def plan_budget(plan: Plan) -> PlanBudget:
+    """Return the plan's lines with their unit shares and the totals per source against the ceilings.
+
+    Expects a plan fetched with Plan.objects.with_document() so that nothing here queries the database.
+    """
+    lines = []
+    planned_by_source: dict[int, int] = {}
+    sources: dict[int, FundingSource] = {}
+    for item in plan.items.all():
+        allocations = {a.unit_id: a for a in item.allocations.all() if a.source_id == item.source_id}
+        shares = [UnitShare(unit=iu.unit, allocation=allocations.get(iu.unit_id)) for iu in item.implementing_units.all()]
+        allocated = sum(a.amount for a in item.allocations.all())
+        lines.append(LineBudget(item=item, shares=shares, allocated=allocated))
+        planned_by_source[item.source_id] = planned_by_source.get(item.source_id, 0) + item.amount
+        sources[item.source_id] = item.source
+    ceilings = {c.source_id: c for c in plan.ceilings.all()}
+    for source_id, ceiling in ceilings.items():
+        sources.setdefault(source_id, ceiling.source)
+    source_budgets = [
+        SourceBudget(source=source, planned=planned_by_source.get(source_id, 0), ceiling=ceilings.get(source_id))
+        for source_id, source in sorted(sources.items(), key=lambda pair: pair[1].code)
+    ]
+    return PlanBudget(
+        lines=lines,
+        sources=source_budgets,
+        total=sum(line.item.amount for line in lines),
+        allocated=sum(line.allocated for line in lines),
+    )

@@ -1,0 +1,49 @@
+"""Template filters over the pure helpers of lai_chau.money and lai_chau.text (one formatter each)."""
+
+import datetime
+
+from django import template
+
+from lai_chau import money
+from lai_chau.text import paragraphs as split_paragraphs
+
+register = template.Library()
+
+
+@register.filter
+def vnd(amount: int | None) -> str:
+    """1728000000 → '1.728.000.000 đồng'."""
+    return "" if amount is None else money.format_vnd(amount)
+
+
+@register.filter
+def digits(amount: int | None) -> str:
+    """1728000000 → '1.728.000.000'."""
+    return "" if amount is None else money.group_digits(amount)
+
+
+@register.filter
+def million(amount: int | None) -> str:
+    """1728000000 → '1.728' (triệu đồng)."""
+    return "" if amount is None else money.format_million(amount)
+
+
+@register.filter
+def in_words(amount: int | None) -> str:
+    return "" if amount is None else money.amount_in_words(amount)
+
+
+@register.filter
+def paragraphs(value: str) -> list[str]:
+    return split_paragraphs(value or "")
+
+
+@register.filter
+def document_date(value: datetime.date) -> str:
+    """Return the date as official documents write it: 'ngày 29 tháng 12 năm 2023'."""
+    return f"ngày {value.day:02d} tháng {value.month:02d} năm {value.year}" if value else ""
+
+
+@register.filter
+def absolute(value: int) -> int:
+    return abs(value)
