@@ -1,3 +1,10 @@
 from django.contrib import admin
 
-# Register your models here.
+from beneficiaries.models import TargetGroup
+
+
+@admin.register(TargetGroup)
+class TargetGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "position"]
+    search_fields = ["name", "code", "description"]
+    prepopulated_fields = {"code": ["name"]}

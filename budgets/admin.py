@@ -1,3 +1,30 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-# Register your models here.
+from budgets.models import Allocation, Ceiling, FundingSource
+from lai_chau.admin_helpers import money_column
+
+
+@admin.register(FundingSource)
+class FundingSourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "origin", "kind"]
+    list_filter = ["origin", "kind"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Ceiling)
+class CeilingAdmin(admin.ModelAdmin):
+    list_display = ["plan", "source", money_column("amount", _("amount")), "notified_by"]
+    list_filter = ["source", "plan__year"]
+    search_fields = ["plan__number", "notified_by__number"]
+    list_select_related = ["plan", "source", "notified_by"]
+    autocomplete_fields = ["notified_by"]
+
+
+@admin.register(Allocation)
+class AllocationAdmin(admin.ModelAdmin):
+    list_display = ["item", "unit", "source", money_column("amount", _("amount"))]
+    list_filter = ["item__plan", "source", "unit"]
+    search_fields = ["unit__name", "item__project__name", "item__sub_project__name", "item__sub_project__code"]
+    list_select_related = ["item__plan", "item__project", "item__sub_project", "unit", "source"]
+    autocomplete_fields = ["unit"]

@@ -1,3 +1,113 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-# Register your models here.
+from budgets.models import Allocation, Ceiling
+from lai_chau.admin_helpers import money_column
+from plans.models import (
+    DocumentReference,
+    Duty,
+    ImplementingUnit,
+    LegalBasis,
+    Membership,
+    OrgUnit,
+    Plan,
+    PlanItem,
+    Target,
+)
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "parent", "valid_from", "valid_to", "especially_disadvantaged"]
+    list_filter = ["kind", "especially_disadvantaged", "valid_to"]
+    search_fields = ["name", "full_name", "short_name", "code"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(DocumentReference)
+class DocumentReferenceAdmin(admin.ModelAdmin):
+    list_display = ["number", "kind", "issued_on", "issuer"]
+    list_filter = ["kind", "issuer"]
+    search_fields = ["number", "subject", "issuer"]
+    date_hierarchy = "issued_on"
+
+
+class LegalBasisInline(admin.StackedInline):
+    model = LegalBasis
+    extra = 0
+    autocomplete_fields = ["references"]
+
+
+class PlanItemInline(admin.TabularInline):
+    model = PlanItem
+    extra = 0
+    fields = ["position", "project", "sub_project", "amount", "source"]
+    show_change_link = True
+
+
+class DutyInline(admin.StackedInline):
+    model = Duty
+    extra = 0
+
+
+class CeilingInline(admin.TabularInline):
+    model = Ceiling
+    extra = 0
+    autocomplete_fields = ["notified_by"]
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["document_number", "year", "issuer", "issued_on", "status", money_column("total", _("total"))]
+    list_filter = ["year", "status", "issuer"]
+    search_fields = ["number", "summary"]
+    date_hierarchy = "issued_on"
+    inlines = [LegalBasisInline, PlanItemInline, CeilingInline, DutyInline]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (_("Document"), {"fields": ["programme", "issuer", ("number", "symbol"), ("place", "issued_on"), "year", "summary", "status", "amends"]}),
+        (_("Text"), {"fields": ["preamble", "purposes", "requirements", "scope", "target_groups", "time_frame",
+                                "funding_statement", "funding_notes", "solutions", "closing"]}),
+        (_("Recipients and signature"), {"fields": ["recipients", "authority_lines", "signer_title", "signer_name"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("issuer").with_total()
+
+
+class ImplementingUnitInline(admin.TabularInline):
+    model = ImplementingUnit
+    extra = 0
+    autocomplete_fields = ["unit"]
+
+
+class AllocationInline(admin.TabularInline):
+    model = Allocation
+    extra = 0
+    autocomplete_fields = ["unit"]
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    extra = 0
+
+
+@admin.register(PlanItem)
+class PlanItemAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "plan", "position", money_column("amount", _("amount")), "source"]
+    list_filter = ["plan", "project", "source"]
+    search_fields = ["project__code", "project__name", "sub_project__code", "sub_project__name", "objective"]
+    list_select_related = ["plan", "project", "sub_project", "source"]
+    filter_horizontal = ["target_groups"]
+    inlines = [ImplementingUnitInline, AllocationInline, TargetInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "unit"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]
+    list_select_related = ["user", "unit"]
+    autocomplete_fields = ["unit"]

@@ -1,3 +1,36 @@
 from django.contrib import admin
 
-# Register your models here.
+from projects.models import Programme, Project, SubProject
+
+
+class ProjectInline(admin.TabularInline):
+    model = Project
+    extra = 0
+
+
+class SubProjectInline(admin.TabularInline):
+    model = SubProject
+    extra = 0
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["name", "decision_number", "decision_date", "start_year", "end_year"]
+    search_fields = ["name", "decision_number"]
+    inlines = [ProjectInline]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "programme"]
+    list_filter = ["programme"]
+    search_fields = ["code", "name"]
+    inlines = [SubProjectInline]
+
+
+@admin.register(SubProject)
+class SubProjectAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "project"]
+    list_filter = ["project__programme", "project"]
+    search_fields = ["code", "name"]
+    list_select_related = ["project"]

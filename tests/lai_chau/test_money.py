@@ -1,0 +1,74 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from lai_chau.money import (
+    MILLION,
+    amount_in_words,
+    format_million,
+    format_million_vnd,
+    format_vnd,
+    parse_amount,
+)
+
+
+def test_amounts_are_formatted_in_vietnamese_notation():
+    assert format_vnd(1_728_000_000) == "1.728.000.000 đồng"
+    assert format_vnd(0) == "0 đồng"
+    assert format_vnd(-1_000_000) == "-1.000.000 đồng"
+    assert format_million_vnd(1_728_000_000) == "1.728 triệu đồng"
+    assert format_million(12_500_000) == "12,5"
+    assert format_million(1) == "0,000001"
+    assert format_million(530_000_000) == "530"
+
+
+@pytest.mark.parametrize(
+    ("amount", "words"),
+    [
+        (1_728_000_000, "Một tỷ bảy trăm hai mươi tám triệu đồng"),
+        (21_000_000, "Hai mươi mốt triệu đồng"),
+        (15_000, "Mười lăm nghìn đồng"),
+        (105, "Một trăm lẻ năm đồng"),
+    ],
+)
+def test_amounts_read_in_words_follow_vietnamese_rules(amount, words):
+    assert amount_in_words(amount) == words
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "expected"),
+    [
+        ("1.728.000.000", 1, 1_728_000_000),
+        ("1728000000", 1, 1_728_000_000),
+        ("1.728.000.000 đồng", 1, 1_728_000_000),
+        (" 530.000.000 đ ", 1, 530_000_000),
+        ("1.728", MILLION, 1_728_000_000),
+        ("12,5", MILLION, 12_500_000),
+        ("1.234,5", MILLION, 1_234_500_000),
+        ("0,000001", MILLION, 1),
+        ("0", 1, 0),
+    ],
+)
+def test_vietnamese_notation_is_parsed_to_whole_dong(text, unit, expected):
+    assert parse_amount(text, unit=unit) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "code"),
+    [
+        ("", 1, "required"),
+        ("abc", 1, "malformed"),
+        ("1,728,000", 1, "malformed"),  # English grouping: ambiguous, refused
+        ("1.5", 1, "malformed"),  # English decimal point: refused, not read as 15
+        ("1.72.000", 1, "malformed"),
+        ("12,5", 1, "fractional"),  # half a đồng
+        ("0,0000001", MILLION, "fractional"),
+        ("-5", 1, "negative"),
+        ("-5.000", MILLION, "negative"),
+        ("99999999999999999999", 1, "too_large"),
+        ("1e9", 1, "malformed"),
+    ],
+)
+def test_bad_amounts_are_refused_with_a_reason(text, unit, code):
+    with pytest.raises(ValidationError) as error:
+        parse_amount(text, unit=unit)
+    assert error.value.code == code
