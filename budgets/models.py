@@ -50,7 +50,11 @@ class Ceiling(models.Model):
     source = models.ForeignKey(FundingSource, models.PROTECT, related_name="ceilings", verbose_name=_("funding source"))
     amount = AmountField(_("amount (đồng)"), help_text=_("Whole đồng. Vietnamese notation is accepted: 1.728.000.000"))
     notified_by = models.ForeignKey(
-        "plans.DocumentReference", models.PROTECT, null=True, blank=True, related_name="ceilings",
+        "plans.DocumentReference",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ceilings",
         verbose_name=_("notified by"),
     )
 
@@ -72,7 +76,9 @@ class Allocation(models.Model):
 
     item = models.ForeignKey("plans.PlanItem", models.CASCADE, related_name="allocations", verbose_name=_("plan line"))
     unit = models.ForeignKey("plans.OrgUnit", models.PROTECT, related_name="allocations", verbose_name=_("unit"))
-    source = models.ForeignKey(FundingSource, models.PROTECT, related_name="allocations", verbose_name=_("funding source"))
+    source = models.ForeignKey(
+        FundingSource, models.PROTECT, related_name="allocations", verbose_name=_("funding source")
+    )
     amount = AmountField(_("amount (đồng)"), help_text=_("Whole đồng. Vietnamese notation is accepted: 530.000.000"))
 
     class Meta:

@@ -61,7 +61,9 @@ def plan_budget(plan: Plan) -> PlanBudget:
     sources: dict[int, FundingSource] = {}
     for item in plan.items.all():
         allocations = {a.unit_id: a for a in item.allocations.all() if a.source_id == item.source_id}
-        shares = [UnitShare(unit=iu.unit, allocation=allocations.get(iu.unit_id)) for iu in item.implementing_units.all()]
+        shares = [
+            UnitShare(unit=iu.unit, allocation=allocations.get(iu.unit_id)) for iu in item.implementing_units.all()
+        ]
         allocated = sum(a.amount for a in item.allocations.all())
         lines.append(LineBudget(item=item, shares=shares, allocated=allocated))
         planned_by_source[item.source_id] = planned_by_source.get(item.source_id, 0) + item.amount

@@ -3,7 +3,6 @@
 from django import forms
 from django.core import validators
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 from lai_chau.money import MAX_AMOUNT, format_million, group_digits, parse_amount
 from lai_chau.text import normalize_text
@@ -64,6 +63,3 @@ class NFCCharField(NFCTextMixin, models.CharField):
 
 class NFCTextField(NFCTextMixin, models.TextField):
     pass
-
-
-AMOUNT_HELP = _("Whole đồng. Vietnamese notation is accepted: 1.728.000.000")

@@ -66,9 +66,38 @@ class PlanAdmin(admin.ModelAdmin):
     inlines = [LegalBasisInline, PlanItemInline, CeilingInline, DutyInline]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
-        (_("Document"), {"fields": ["programme", "issuer", ("number", "symbol"), ("place", "issued_on"), "year", "summary", "status", "amends"]}),
-        (_("Text"), {"fields": ["preamble", "purposes", "requirements", "scope", "target_groups", "time_frame",
-                                "funding_statement", "funding_notes", "solutions", "closing"]}),
+        (
+            _("Document"),
+            {
+                "fields": [
+                    "programme",
+                    "issuer",
+                    ("number", "symbol"),
+                    ("place", "issued_on"),
+                    "year",
+                    "summary",
+                    "status",
+                    "amends",
+                ]
+            },
+        ),
+        (
+            _("Text"),
+            {
+                "fields": [
+                    "preamble",
+                    "purposes",
+                    "requirements",
+                    "scope",
+                    "target_groups",
+                    "time_frame",
+                    "funding_statement",
+                    "funding_notes",
+                    "solutions",
+                    "closing",
+                ]
+            },
+        ),
         (_("Recipients and signature"), {"fields": ["recipients", "authority_lines", "signer_title", "signer_name"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]

@@ -66,7 +66,11 @@ def top_headings(plan: Plan) -> dict[str, Heading]:
     """
     sections = [
         ("purposes", "MỤC ĐÍCH, YÊU CẦU", bool(plan.purposes or plan.requirements)),
-        ("scope", "PHẠM VI, ĐỐI TƯỢNG VÀ THỜI GIAN THỰC HIỆN", bool(plan.scope or plan.target_groups or plan.time_frame)),
+        (
+            "scope",
+            "PHẠM VI, ĐỐI TƯỢNG VÀ THỜI GIAN THỰC HIỆN",
+            bool(plan.scope or plan.target_groups or plan.time_frame),
+        ),
         ("content", "NỘI DUNG, NHIỆM VỤ CỦA CHƯƠNG TRÌNH", True),
         ("funding", "KINH PHÍ THỰC HIỆN CHƯƠNG TRÌNH", True),
         ("solutions", "GIẢI PHÁP CHỦ YẾU", bool(plan.solutions)),

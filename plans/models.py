@@ -34,7 +34,9 @@ class OrgUnit(models.Model):
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name = NFCCharField(_("name"), max_length=200, help_text=_("As written in plans, e.g. UBND xã Sùng Phài."))
-    full_name = NFCCharField(_("full name"), max_length=200, blank=True, help_text=_("e.g. Ủy ban nhân dân thành phố Lai Châu"))
+    full_name = NFCCharField(
+        _("full name"), max_length=200, blank=True, help_text=_("e.g. Ủy ban nhân dân thành phố Lai Châu")
+    )
     short_name = NFCCharField(_("short name"), max_length=80, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
@@ -102,9 +104,7 @@ class DocumentReference(models.Model):
 class PlanQuerySet(models.QuerySet):
     def with_total(self) -> "PlanQuerySet":
         """Annotate `total`: the sum of the plan's line amounts in đồng (0 without lines)."""
-        return self.annotate(
-            total=Coalesce(models.Sum("items__amount"), 0, output_field=models.BigIntegerField())
-        )
+        return self.annotate(total=Coalesce(models.Sum("items__amount"), 0, output_field=models.BigIntegerField()))
 
     def with_document(self) -> "PlanQuerySet":
         """Fetch everything the plan page shows, in a fixed number of queries."""
@@ -147,7 +147,9 @@ class Plan(models.Model):
         SUBMITTED = "submitted", _("submitted")
         SIGNED = "signed", _("signed")
 
-    programme = models.ForeignKey("projects.Programme", models.PROTECT, related_name="plans", verbose_name=_("programme"))
+    programme = models.ForeignKey(
+        "projects.Programme", models.PROTECT, related_name="plans", verbose_name=_("programme")
+    )
     issuer = models.ForeignKey(OrgUnit, models.PROTECT, related_name="issued_plans", verbose_name=_("issuer"))
     number = models.PositiveIntegerField(_("number"), help_text=_("e.g. 4159"))
     symbol = models.CharField(_("symbol"), max_length=40, default="KH-UBND")
@@ -194,7 +196,9 @@ class Plan(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(number__gte=1), name="plan_number_positive"),
             models.CheckConstraint(condition=models.Q(year__gte=2000, year__lte=2100), name="plan_year_plausible"),
-            models.CheckConstraint(condition=models.Q(status__in=["draft", "submitted", "signed"]), name="plan_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["draft", "submitted", "signed"]), name="plan_status_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -222,7 +226,9 @@ class LegalBasis(models.Model):
     plan = models.ForeignKey(Plan, models.CASCADE, related_name="legal_bases", verbose_name=_("plan"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     text = NFCTextField(_("text"))
-    references = models.ManyToManyField(DocumentReference, blank=True, related_name="cited_by", verbose_name=_("documents cited"))
+    references = models.ManyToManyField(
+        DocumentReference, blank=True, related_name="cited_by", verbose_name=_("documents cited")
+    )
 
     class Meta:
         verbose_name = _("legal basis")
@@ -251,9 +257,16 @@ class PlanItem(models.Model):
 
     plan = models.ForeignKey(Plan, models.CASCADE, related_name="items", verbose_name=_("plan"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
-    project = models.ForeignKey("projects.Project", models.PROTECT, related_name="plan_items", verbose_name=_("project"))
+    project = models.ForeignKey(
+        "projects.Project", models.PROTECT, related_name="plan_items", verbose_name=_("project")
+    )
     sub_project = models.ForeignKey(
-        "projects.SubProject", models.PROTECT, null=True, blank=True, related_name="plan_items", verbose_name=_("sub-project")
+        "projects.SubProject",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plan_items",
+        verbose_name=_("sub-project"),
     )
     objective = NFCTextField(_("objective"), blank=True)
     beneficiaries = NFCTextField(_("beneficiaries"), blank=True, help_text=ONE_PER_LINE)
@@ -265,7 +278,9 @@ class PlanItem(models.Model):
     activities = NFCTextField(_("activities"), blank=True, help_text=ONE_PER_LINE)
     outputs = NFCTextField(_("outputs"), blank=True)
     amount = AmountField(_("amount (đồng)"), help_text=_("Whole đồng. Vietnamese notation is accepted: 530.000.000"))
-    source = models.ForeignKey("budgets.FundingSource", models.PROTECT, related_name="plan_items", verbose_name=_("funding source"))
+    source = models.ForeignKey(
+        "budgets.FundingSource", models.PROTECT, related_name="plan_items", verbose_name=_("funding source")
+    )
     units_label = NFCCharField(_("units heading"), max_length=60, default="Đơn vị thực hiện")
     units = models.ManyToManyField(
         OrgUnit, through="ImplementingUnit", related_name="plan_items", verbose_name=_("implementing units")
@@ -369,8 +384,12 @@ class Duty(models.Model):
 
     plan = models.ForeignKey(Plan, models.CASCADE, related_name="duties", verbose_name=_("plan"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
-    assignee = NFCCharField(_("assignee"), max_length=200, help_text=_("Heading as written, e.g. Phòng Tài chính - Kế hoạch thành phố"))
-    unit = models.ForeignKey(OrgUnit, models.PROTECT, null=True, blank=True, related_name="duties", verbose_name=_("unit"))
+    assignee = NFCCharField(
+        _("assignee"), max_length=200, help_text=_("Heading as written, e.g. Phòng Tài chính - Kế hoạch thành phố")
+    )
+    unit = models.ForeignKey(
+        OrgUnit, models.PROTECT, null=True, blank=True, related_name="duties", verbose_name=_("unit")
+    )
     tasks = NFCTextField(_("tasks"), help_text=ONE_PER_LINE)
 
     class Meta:
@@ -394,9 +413,13 @@ class Membership(models.Model):
         LEADERSHIP = "leadership", _("leadership")
         FINANCE = "finance", _("finance office")
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="membership", verbose_name=_("user"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="membership", verbose_name=_("user")
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    unit = models.ForeignKey(OrgUnit, models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("unit"))
+    unit = models.ForeignKey(
+        OrgUnit, models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("unit")
+    )
 
     class Meta:
         verbose_name = _("membership")

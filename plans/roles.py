@@ -17,7 +17,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     },
 }
 READ_ONLY = {
-    Membership.Role.PROGRAMME_STAFF: {"budgets": ["ceiling", "fundingsource"], "plans": ["orgunit"], "projects": ["programme", "project", "subproject"]},
+    Membership.Role.PROGRAMME_STAFF: {
+        "budgets": ["ceiling", "fundingsource"],
+        "plans": ["orgunit"],
+        "projects": ["programme", "project", "subproject"],
+    },
     Membership.Role.FINANCE: {"plans": ["plan", "planitem", "orgunit"], "budgets": ["allocation"]},
 }
 
@@ -33,11 +37,16 @@ def ensure_role_groups() -> dict[str, Group]:
         group, _ = Group.objects.get_or_create(name=f"role:{role.value}")
         codenames = set()
         for app, models in ROLE_PERMISSIONS.get(role, {}).items():
-            codenames |= {(app, f"{action}_{model}") for model in models for action in ("add", "change", "delete", "view")}
+            codenames |= {
+                (app, f"{action}_{model}") for model in models for action in ("add", "change", "delete", "view")
+            }
         for app, models in READ_ONLY.get(role, {}).items():
             codenames |= {(app, f"view_{model}") for model in models}
-        perms = [p for p in Permission.objects.select_related("content_type")
-                 if (p.content_type.app_label, p.codename) in codenames]
+        perms = [
+            p
+            for p in Permission.objects.select_related("content_type")
+            if (p.content_type.app_label, p.codename) in codenames
+        ]
         group.permissions.set(perms)
         groups[role] = group
     return groups

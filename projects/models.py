@@ -29,7 +29,9 @@ class Programme(models.Model):
         verbose_name_plural = _("programmes")
         ordering = ["-start_year"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(end_year__gte=models.F("start_year")), name="programme_period_ordered"),
+            models.CheckConstraint(
+                condition=models.Q(end_year__gte=models.F("start_year")), name="programme_period_ordered"
+            ),
         ]
 
     def __str__(self) -> str:

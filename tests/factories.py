@@ -23,27 +23,53 @@ def make_plan(*, lines: int, units_per_line: int, number: int = 9000) -> Plan:
     """Build a plan with `lines` budget lines (sub-projects of a made-up programme), each with units and allocations."""
     programme, _ = Programme.objects.get_or_create(
         code="test-programme",
-        defaults={"name": "Chương trình thử nghiệm", "decision_number": "1/QĐ-TTg",
-                  "decision_date": datetime.date(2025, 1, 1), "start_year": 2026, "end_year": 2030},
+        defaults={
+            "name": "Chương trình thử nghiệm",
+            "decision_number": "1/QĐ-TTg",
+            "decision_date": datetime.date(2025, 1, 1),
+            "start_year": 2026,
+            "end_year": 2030,
+        },
     )
     project, _ = Project.objects.get_or_create(programme=programme, code="9", defaults={"name": "Dự án thử nghiệm"})
     source = FundingSource.objects.get(code="nstw-su-nghiep")
     city = OrgUnit.objects.get(code="lai-chau-city")
     plan = Plan.objects.create(
-        programme=programme, issuer=city, number=number, place="Thành phố Lai Châu",
-        issued_on=datetime.date(2025, 12, 1), year=2026, summary="Kế hoạch thử nghiệm",
-        purposes="Mục đích một", solutions="Giải pháp một", recipients="Lưu: VT.",
+        programme=programme,
+        issuer=city,
+        number=number,
+        place="Thành phố Lai Châu",
+        issued_on=datetime.date(2025, 12, 1),
+        year=2026,
+        summary="Kế hoạch thử nghiệm",
+        purposes="Mục đích một",
+        solutions="Giải pháp một",
+        recipients="Lưu: VT.",
     )
     units = [
-        OrgUnit.objects.create(code=f"test-unit-{number}-{i}", name=f"Đơn vị thử {i}", kind="department",
-                               parent=city, valid_from=datetime.date(2020, 1, 1))
+        OrgUnit.objects.create(
+            code=f"test-unit-{number}-{i}",
+            name=f"Đơn vị thử {i}",
+            kind="department",
+            parent=city,
+            valid_from=datetime.date(2020, 1, 1),
+        )
         for i in range(units_per_line)
     ]
     total = 0
     for index in range(1, lines + 1):
-        sub, _ = SubProject.objects.get_or_create(project=project, code=f"9.{index}", defaults={"name": f"Tiểu dự án {index}"})
-        item = PlanItem.objects.create(plan=plan, position=index, project=project, sub_project=sub,
-                                       objective="Mục tiêu", amount=10_000_000 * units_per_line, source=source)
+        sub, _ = SubProject.objects.get_or_create(
+            project=project, code=f"9.{index}", defaults={"name": f"Tiểu dự án {index}"}
+        )
+        item = PlanItem.objects.create(
+            plan=plan,
+            position=index,
+            project=project,
+            sub_project=sub,
+            objective="Mục tiêu",
+            amount=10_000_000 * units_per_line,
+            source=source,
+        )
         for position, unit in enumerate(units):
             ImplementingUnit.objects.create(item=item, unit=unit, position=position)
             Allocation.objects.create(item=item, unit=unit, source=source, amount=10_000_000)

@@ -47,3 +47,13 @@ def document_date(value: datetime.date) -> str:
 @register.filter
 def absolute(value: int) -> int:
     return abs(value)
+
+
+@register.filter
+def issuer_lines(full_name: str) -> list[str]:
+    """Split an issuing body's name the way document headers set it: 'ỦY BAN NHÂN DÂN' / 'THÀNH PHỐ LAI CHÂU'."""
+    name = (full_name or "").upper()
+    for body in ("ỦY BAN NHÂN DÂN ", "HỘI ĐỒNG NHÂN DÂN "):
+        if name.startswith(body) and len(name) > len(body):
+            return [body.strip(), name[len(body) :]]
+    return [name]

@@ -54,8 +54,13 @@ def test_every_paragraph_of_the_source_is_on_the_plan_page(plan_page_text):
 def test_line_amounts_are_exact_and_the_total_equals_the_ceiling(seed):
     amounts = {item.code: item.amount for item in seed.items.select_related("project", "sub_project")}
     assert amounts == {
-        "2": 530_000_000, "3.2": 342_000_000, "4.1": 685_000_000, "4.3": 81_000_000,
-        "6.2": 17_000_000, "7.1": 51_000_000, "7.2": 22_000_000,
+        "2": 530_000_000,
+        "3.2": 342_000_000,
+        "4.1": 685_000_000,
+        "4.3": 81_000_000,
+        "6.2": 17_000_000,
+        "7.1": 51_000_000,
+        "7.2": 22_000_000,
     }
     ceiling = seed.ceilings.get()
     assert sum(amounts.values()) == ceiling.amount == 1_728_000_000
@@ -66,7 +71,8 @@ def test_line_amounts_are_exact_and_the_total_equals_the_ceiling(seed):
 def test_line_with_two_units_and_no_split_keeps_both_units_unallocated(seed):
     nutrition = PlanItem.objects.get(plan=seed, sub_project__code="3.2")
     assert [iu.unit.name for iu in nutrition.implementing_units.select_related("unit")] == [
-        "Văn phòng HĐND-UBND thành phố", "Trung tâm Y tế thành phố",
+        "Văn phòng HĐND-UBND thành phố",
+        "Trung tâm Y tế thành phố",
     ]
     assert not Allocation.objects.filter(item=nutrition).exists()
     livelihoods = PlanItem.objects.get(plan=seed, project__code="2", sub_project=None)
@@ -77,15 +83,22 @@ def test_signature_block_recipients_and_quantified_targets_are_data(seed):
     assert seed.paragraphs_of("authority_lines") == ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH"]
     assert (seed.signer_title, seed.signer_name) == ("PHÓ CHỦ TỊCH", "Trần Đình Tiến")
     assert seed.paragraphs_of("recipients")[-1] == "Lưu: VT, P.LĐ-TBXH."
-    targets = {(t.item.code, t.quantity, t.measure, t.rounds)
-               for t in Target.objects.filter(item__plan=seed).select_related("item__sub_project", "item__project")}
+    targets = {
+        (t.item.code, t.quantity, t.measure, t.rounds)
+        for t in Target.objects.filter(item__plan=seed).select_related("item__sub_project", "item__project")
+    }
     assert targets == {("3.2", 20, "trẻ", 2), ("3.2", 111, "trẻ", 2), ("4.3", 6000, "phiếu", 1)}
 
 
 def test_all_stored_text_is_nfc(seed):
     plan = Plan.objects.get(pk=seed.pk)
-    for value in [plan.summary, plan.purposes, plan.solutions, plan.signer_name,
-                  *PlanItem.objects.filter(plan=plan).values_list("objective", flat=True)]:
+    for value in [
+        plan.summary,
+        plan.purposes,
+        plan.solutions,
+        plan.signer_name,
+        *PlanItem.objects.filter(plan=plan).values_list("objective", flat=True),
+    ]:
         assert value == unicodedata.normalize("NFC", value)
 
 

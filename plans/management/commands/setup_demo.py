@@ -19,11 +19,11 @@ DEMO_PASSWORD = "laichau2024"
 
 # username, full name, role, unit code, admin access
 DEMO_ACCOUNTS = [
-    ("ldtbxh", "Cán bộ Phòng LĐ-TBXH", Membership.Role.PROGRAMME_STAFF, "city-ldtbxh", True),
-    ("sungphai", "Cán bộ UBND xã Sùng Phài", Membership.Role.UNIT_OFFICER, "commune-sung-phai", False),
-    ("ttyt", "Cán bộ Trung tâm Y tế thành phố", Membership.Role.UNIT_OFFICER, "city-ttyt", False),
+    ("ldtbxh", "Nguyễn Thị Hoa", Membership.Role.PROGRAMME_STAFF, "city-ldtbxh", True),
+    ("sungphai", "Giàng A Sử", Membership.Role.UNIT_OFFICER, "commune-sung-phai", False),
+    ("ttyt", "Lò Thị Mai", Membership.Role.UNIT_OFFICER, "city-ttyt", False),
     ("lanhdao", "Trần Đình Tiến", Membership.Role.LEADERSHIP, "lai-chau-city", False),
-    ("taichinh", "Cán bộ Phòng Tài chính - Kế hoạch", Membership.Role.FINANCE, "city-tckh", True),
+    ("taichinh", "Phạm Văn Minh", Membership.Role.FINANCE, "city-tckh", True),
 ]
 
 
@@ -32,7 +32,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--no-accounts", action="store_true", help="Load the data only, without demo accounts (allowed with DEBUG off)."
+            "--no-accounts",
+            action="store_true",
+            help="Load the data only, without demo accounts (allowed with DEBUG off).",
         )
 
     def handle(self, *args, no_accounts: bool = False, **options):
@@ -43,7 +45,9 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             call_command("loaddata", *REFERENCE_FIXTURES, verbosity=0)
-            if Plan.objects.filter(issuer__code=SEED_PLAN_KEY[0], year=SEED_PLAN_KEY[1], number=SEED_PLAN_KEY[2]).exists():
+            if Plan.objects.filter(
+                issuer__code=SEED_PLAN_KEY[0], year=SEED_PLAN_KEY[1], number=SEED_PLAN_KEY[2]
+            ).exists():
                 self.stdout.write("Kế hoạch 4159/KH-UBND đã có: giữ nguyên.")
             else:
                 call_command("loaddata", SEED_PLAN_FIXTURE, verbosity=0)
