@@ -2,18 +2,18 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from budgets.models import Allocation, Ceiling, FundingSource
-from lai_chau.admin_helpers import money_column
+from lai_chau.admin_helpers import FixedChoicesMixin, money_column
 
 
 @admin.register(FundingSource)
-class FundingSourceAdmin(admin.ModelAdmin):
+class FundingSourceAdmin(FixedChoicesMixin, admin.ModelAdmin):
     list_display = ["name", "code", "origin", "kind"]
     list_filter = ["origin", "kind"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Ceiling)
-class CeilingAdmin(admin.ModelAdmin):
+class CeilingAdmin(FixedChoicesMixin, admin.ModelAdmin):
     list_display = ["plan", "source", money_column("amount", _("amount")), "notified_by"]
     list_filter = ["source", "plan__year"]
     search_fields = ["plan__number", "notified_by__number"]
@@ -22,7 +22,7 @@ class CeilingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(admin.ModelAdmin):
+class AllocationAdmin(FixedChoicesMixin, admin.ModelAdmin):
     list_display = ["item", "unit", "source", money_column("amount", _("amount"))]
     list_filter = ["item__plan", "source", "unit"]
     search_fields = ["unit__name", "item__project__name", "item__sub_project__name", "item__sub_project__code"]

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from budgets.models import Allocation, Ceiling
-from lai_chau.admin_helpers import money_column
+from lai_chau.admin_helpers import FixedChoicesMixin, money_column
 from plans.models import (
     DocumentReference,
     Duty,
@@ -17,7 +17,7 @@ from plans.models import (
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin):
+class OrgUnitAdmin(FixedChoicesMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "parent", "valid_from", "valid_to", "especially_disadvantaged"]
     list_filter = ["kind", "especially_disadvantaged", "valid_to"]
     search_fields = ["name", "full_name", "short_name", "code"]
@@ -26,39 +26,44 @@ class OrgUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(DocumentReference)
-class DocumentReferenceAdmin(admin.ModelAdmin):
+class DocumentReferenceAdmin(FixedChoicesMixin, admin.ModelAdmin):
     list_display = ["number", "kind", "issued_on", "issuer"]
     list_filter = ["kind", "issuer"]
     search_fields = ["number", "subject", "issuer"]
     date_hierarchy = "issued_on"
 
 
-class LegalBasisInline(admin.StackedInline):
+class LegalBasisInline(FixedChoicesMixin, admin.StackedInline):
     model = LegalBasis
     extra = 0
-    autocomplete_fields = ["references"]
+    filter_horizontal = ["references"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("references")
 
 
-class PlanItemInline(admin.TabularInline):
+class PlanItemInline(FixedChoicesMixin, admin.TabularInline):
     model = PlanItem
     extra = 0
     fields = ["position", "project", "sub_project", "amount", "source"]
     show_change_link = True
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project", "sub_project")
 
-class DutyInline(admin.StackedInline):
+
+class DutyInline(FixedChoicesMixin, admin.StackedInline):
     model = Duty
     extra = 0
 
 
-class CeilingInline(admin.TabularInline):
+class CeilingInline(FixedChoicesMixin, admin.TabularInline):
     model = Ceiling
     extra = 0
-    autocomplete_fields = ["notified_by"]
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(FixedChoicesMixin, admin.ModelAdmin):
     list_display = ["document_number", "year", "issuer", "issued_on", "status", money_column("total", _("total"))]
     list_filter = ["year", "status", "issuer"]
     search_fields = ["number", "summary"]
@@ -106,25 +111,29 @@ class PlanAdmin(admin.ModelAdmin):
         return super().get_queryset(request).select_related("issuer").with_total()
 
 
-class ImplementingUnitInline(admin.TabularInline):
+class ImplementingUnitInline(FixedChoicesMixin, admin.TabularInline):
     model = ImplementingUnit
     extra = 0
-    autocomplete_fields = ["unit"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("unit", "item__project", "item__sub_project")
 
 
-class AllocationInline(admin.TabularInline):
+class AllocationInline(FixedChoicesMixin, admin.TabularInline):
     model = Allocation
     extra = 0
-    autocomplete_fields = ["unit"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("unit", "item__project", "item__sub_project")
 
 
-class TargetInline(admin.TabularInline):
+class TargetInline(FixedChoicesMixin, admin.TabularInline):
     model = Target
     extra = 0
 
 
 @admin.register(PlanItem)
-class PlanItemAdmin(admin.ModelAdmin):
+class PlanItemAdmin(FixedChoicesMixin, admin.ModelAdmin):
     list_display = ["__str__", "plan", "position", money_column("amount", _("amount")), "source"]
     list_filter = ["plan", "project", "source"]
     search_fields = ["project__code", "project__name", "sub_project__code", "sub_project__name", "objective"]
@@ -134,7 +143,7 @@ class PlanItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(FixedChoicesMixin, admin.ModelAdmin):
     list_display = ["user", "role", "unit"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]
