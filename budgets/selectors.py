@@ -60,11 +60,12 @@ def plan_budget(plan: Plan) -> PlanBudget:
     planned_by_source: dict[int, int] = {}
     sources: dict[int, FundingSource] = {}
     for item in plan.items.all():
+        # A line's amount comes from one source; only allocations from that source count against it.
         allocations = {a.unit_id: a for a in item.allocations.all() if a.source_id == item.source_id}
         shares = [
             UnitShare(unit=iu.unit, allocation=allocations.get(iu.unit_id)) for iu in item.implementing_units.all()
         ]
-        allocated = sum(a.amount for a in item.allocations.all())
+        allocated = sum(a.amount for a in allocations.values())
         lines.append(LineBudget(item=item, shares=shares, allocated=allocated))
         planned_by_source[item.source_id] = planned_by_source.get(item.source_id, 0) + item.amount
         sources[item.source_id] = item.source

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from plans.models import Plan, PlanItem
 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
-LETTERS = ["a", "b", "c", "d", "đ", "e", "g", "h", "i", "k"]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ def _require_reader(request: HttpRequest) -> None:
 
 def plan_list(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
-    plans = Plan.objects.select_related("issuer", "amends").with_total()
+    plans = Plan.objects.select_related("issuer").with_total()
     return render(request, "plans/plan_list.html", {"plans": plans})
 
 
