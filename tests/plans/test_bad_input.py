@@ -128,3 +128,20 @@ def test_allocation_amount_typed_badly_in_the_inline_changes_nothing(admin_clien
     assert "Số tiền không được âm." in visible_text(response.content)
     assert Allocation.objects.get(pk=allocation.pk).amount == 22_000_000
     assert PlanItem.objects.get(pk=item.pk).amount == 22_000_000  # the line's own change was not saved either
+
+
+@pytest.mark.parametrize("model_field", ["planitem", "allocation", "ceiling"])
+def test_database_refuses_negative_amounts_whatever_path_writes_them(seed, model_field):
+    from django.db import IntegrityError, transaction
+
+    from budgets.models import Ceiling
+
+    item = PlanItem.objects.get(plan=seed, sub_project__code="7.2")
+    queryset = {
+        "planitem": PlanItem.objects.filter(pk=item.pk),
+        "allocation": Allocation.objects.filter(item=item),
+        "ceiling": Ceiling.objects.filter(plan=seed),
+    }[model_field]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        queryset.update(amount=-1)
+    assert queryset.get().amount >= 0
