@@ -1,0 +1,111 @@
+"""The budget rules of design.md §6, checked over a plan's current figures in one place.
+
+Used by the budget report, the `budget_check` command and, later, signing: each violation names the line,
+the limit and the exact excess in đồng.
+"""
+
+from dataclasses import asdict, dataclass
+
+from django.utils.translation import gettext as _
+
+from budgets.selectors import PlanBudget, plan_budget
+from lai_chau.money import format_vnd
+from plans.models import Plan
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    message: str
+    line: str | None = None
+    limit: int | None = None
+    actual: int | None = None
+
+    @property
+    def excess(self) -> int | None:
+        return None if self.limit is None or self.actual is None else self.actual - self.limit
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "excess": self.excess}
+
+
+@dataclass(frozen=True)
+class BudgetCheck:
+    plan: Plan
+    budget: PlanBudget
+    violations: list[Violation]
+
+    @property
+    def passed(self) -> bool:
+        return not self.violations
+
+
+def check_plan(plan: Plan) -> BudgetCheck:
+    """Check every budget rule on a plan fetched with Plan.objects.with_document()."""
+    budget = plan_budget(plan)
+    violations: list[Violation] = []
+    seen_codes: set[str] = set()
+    for line in budget.lines:
+        item = line.item
+        code = item.code
+        if code in seen_codes:
+            violations.append(
+                Violation("line_repeated", _("Line %(code)s appears more than once.") % {"code": code}, code)
+            )
+        seen_codes.add(code)
+        if item.project.programme_id != plan.programme_id:
+            violations.append(
+                Violation(
+                    "line_outside_catalogue",
+                    _("Line %(code)s is not in the programme catalogue.") % {"code": code},
+                    code,
+                )
+            )
+        if not line.shares:
+            violations.append(
+                Violation("line_without_unit", _("Line %(code)s has no implementing unit.") % {"code": code}, code)
+            )
+        if line.allocated > item.amount:
+            violations.append(
+                Violation(
+                    "line_over_allocated",
+                    _("Line %(code)s: allocations %(actual)s exceed the line amount %(limit)s by %(excess)s.")
+                    % {
+                        "code": code,
+                        "actual": format_vnd(line.allocated),
+                        "limit": format_vnd(item.amount),
+                        "excess": format_vnd(line.allocated - item.amount),
+                    },
+                    code,
+                    item.amount,
+                    line.allocated,
+                )
+            )
+    for source in budget.sources:
+        if source.ceiling is None:
+            violations.append(
+                Violation(
+                    "no_ceiling",
+                    _("No ceiling is recorded for %(source)s.") % {"source": source.source.name},
+                    None,
+                    None,
+                    source.planned,
+                )
+            )
+        elif source.remaining < 0:
+            violations.append(
+                Violation(
+                    "ceiling_exceeded",
+                    _("%(source)s: the plan's lines total %(actual)s, over the ceiling %(limit)s by %(excess)s.")
+                    % {
+                        "source": source.source.name,
+                        "actual": format_vnd(source.planned),
+                        "limit": format_vnd(source.ceiling.amount),
+                        "excess": format_vnd(-source.remaining),
+                    },
+                    None,
+                    source.ceiling.amount,
+                    source.planned,
+                )
+            )
+    return BudgetCheck(plan=plan, budget=budget, violations=violations)

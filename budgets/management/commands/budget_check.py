@@ -1,0 +1,87 @@
+"""Check a plan's budget rules: exit 0 when every rule holds, 1 when one fails, 2 on a usage error."""
+
+import json
+import sys
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand
+
+from budgets.checks import check_plan
+from lai_chau.money import format_vnd
+from plans.models import Plan
+from plans.selectors import plan_by_reference
+
+
+class Command(BaseCommand):
+    help = "Check the budget rules of a plan named by its number (4159/KH-UBND) or id."
+
+    def add_arguments(self, parser):
+        parser.add_argument("plan", help="số kế hoạch, ví dụ 4159/KH-UBND, hoặc id")
+        parser.add_argument("--json", action="store_true", help="JSON output, amounts in đồng")
+
+    def handle(self, *args, plan: str, json: bool = False, **options):
+        try:
+            found = plan_by_reference(plan, Plan.objects.with_document())
+        except ValidationError as error:
+            self.stderr.write(error.messages[0])
+            sys.exit(2)
+        result = check_plan(found)
+        if json:
+            self.stdout.write(self._as_json(result))
+        else:
+            self._print(result)
+        if not result.passed:
+            sys.exit(1)
+
+    def _as_json(self, result) -> str:
+        budget = result.budget
+        return json_dumps(
+            {
+                "plan": result.plan.document_number,
+                "year": result.plan.year,
+                "passed": result.passed,
+                "total": budget.total,
+                "allocated": budget.allocated,
+                "unallocated": budget.unallocated,
+                "lines": [
+                    {
+                        "code": line.item.code,
+                        "amount": line.item.amount,
+                        "allocated": line.allocated,
+                        "unallocated": line.unallocated,
+                        "units": [{"unit": share.unit.name, "amount": share.amount} for share in line.shares],
+                    }
+                    for line in budget.lines
+                ],
+                "sources": [
+                    {
+                        "source": s.source.code,
+                        "planned": s.planned,
+                        "ceiling": s.ceiling.amount if s.ceiling else None,
+                        "remaining": s.remaining,
+                    }
+                    for s in budget.sources
+                ],
+                "violations": [v.as_dict() for v in result.violations],
+            }
+        )
+
+    def _print(self, result) -> None:
+        budget = result.budget
+        self.stdout.write(f"Kế hoạch {result.plan.document_number} ({result.plan.year})")
+        for line in budget.lines:
+            self.stdout.write(
+                f"  {line.item.code:>5}  {format_vnd(line.item.amount):>24}  đã phân bổ {format_vnd(line.allocated)}"
+            )
+        self.stdout.write(f"  Tổng: {format_vnd(budget.total)}")
+        for source in budget.sources:
+            ceiling = format_vnd(source.ceiling.amount) if source.ceiling else "chưa có"
+            self.stdout.write(f"  Mức trần {source.source.name}: {ceiling}")
+        if result.passed:
+            self.stdout.write(self.style.SUCCESS("ĐẠT: mọi quy tắc kinh phí đều được bảo đảm."))
+        for violation in result.violations:
+            self.stdout.write(self.style.ERROR(f"KHÔNG ĐẠT: {violation.message}"))
+
+
+def json_dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
