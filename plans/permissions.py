@@ -2,8 +2,6 @@
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from plans.models import Membership
-
 
 def role_of(user: AbstractBaseUser) -> str | None:
     """Return the user's programme role, or None for users without one."""
@@ -16,7 +14,3 @@ def role_of(user: AbstractBaseUser) -> str | None:
 def can_read_plans(user: AbstractBaseUser) -> bool:
     """Every programme role reads the city's plans (design.md §9); users without a role read nothing."""
     return user.is_authenticated and (user.is_superuser or role_of(user) is not None)
-
-
-def can_edit_plans(user: AbstractBaseUser) -> bool:
-    return user.is_authenticated and (user.is_superuser or role_of(user) == Membership.Role.PROGRAMME_STAFF)
