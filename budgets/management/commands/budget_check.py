@@ -17,16 +17,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("plan", help="số kế hoạch, ví dụ 4159/KH-UBND, hoặc id")
-        parser.add_argument("--json", action="store_true", help="JSON output, amounts in đồng")
+        parser.add_argument("--json", action="store_true", dest="as_json", help="JSON output, amounts in đồng")
 
-    def handle(self, *args, plan: str, json: bool = False, **options):
+    def handle(self, *args, plan: str, as_json: bool = False, **options):
         try:
             found = plan_by_reference(plan, Plan.objects.with_document())
         except ValidationError as error:
             self.stderr.write(error.messages[0])
             sys.exit(2)
         result = check_plan(found)
-        if json:
+        if as_json:
             self.stdout.write(self._as_json(result))
         else:
             self._print(result)
@@ -35,7 +35,7 @@ class Command(BaseCommand):
 
     def _as_json(self, result) -> str:
         budget = result.budget
-        return json_dumps(
+        return json.dumps(
             {
                 "plan": result.plan.document_number,
                 "year": result.plan.year,
@@ -63,7 +63,9 @@ class Command(BaseCommand):
                     for s in budget.sources
                 ],
                 "violations": [v.as_dict() for v in result.violations],
-            }
+            },
+            ensure_ascii=False,
+            indent=2,
         )
 
     def _print(self, result) -> None:
@@ -81,7 +83,3 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("ĐẠT: mọi quy tắc kinh phí đều được bảo đảm."))
         for violation in result.violations:
             self.stdout.write(self.style.ERROR(f"KHÔNG ĐẠT: {violation.message}"))
-
-
-def json_dumps(data) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2)
