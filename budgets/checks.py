@@ -20,6 +20,7 @@ class Violation:
     line: str | None = None
     limit: int | None = None
     actual: int | None = None
+    source: str | None = None
 
     @property
     def excess(self) -> int | None:
@@ -90,6 +91,7 @@ def check_plan(plan: Plan) -> BudgetCheck:
                     None,
                     None,
                     source.planned,
+                    source.source.code,
                 )
             )
         elif source.remaining < 0:
@@ -106,6 +108,23 @@ def check_plan(plan: Plan) -> BudgetCheck:
                     None,
                     source.ceiling.amount,
                     source.planned,
+                    source.source.code,
                 )
             )
     return BudgetCheck(plan=plan, budget=budget, violations=violations)
+
+
+def new_or_worse(before: BudgetCheck, after: BudgetCheck) -> list[Violation]:
+    """Return the violations of `after` that `before` did not have, or had with a smaller excess.
+
+    A plan left above a lowered ceiling can still be edited towards it; an edit may not make things worse.
+    """
+    known = {(v.rule, v.line, v.source): v.excess for v in before.violations}
+    worse = []
+    for violation in after.violations:
+        key = (violation.rule, violation.line, violation.source)
+        if key not in known:
+            worse.append(violation)
+        elif violation.excess is not None and known[key] is not None and violation.excess > known[key]:
+            worse.append(violation)
+    return worse

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from lai_chau.fields import AmountField, NFCCharField
 
@@ -58,6 +59,8 @@ class Ceiling(models.Model):
         verbose_name=_("notified by"),
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("ceiling")
         verbose_name_plural = _("ceilings")
@@ -80,6 +83,8 @@ class Allocation(models.Model):
         FundingSource, models.PROTECT, related_name="allocations", verbose_name=_("funding source")
     )
     amount = AmountField(_("amount (đồng)"), help_text=_("Whole đồng. Vietnamese notation is accepted: 530.000.000"))
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("allocation")

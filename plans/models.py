@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from lai_chau.fields import AmountField, NFCCharField, NFCTextField
 from lai_chau.text import paragraphs
@@ -287,6 +288,7 @@ class PlanItem(models.Model):
     )
 
     objects = PlanItemManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("plan line")
@@ -339,6 +341,8 @@ class ImplementingUnit(models.Model):
     item = models.ForeignKey(PlanItem, models.CASCADE, related_name="implementing_units", verbose_name=_("plan line"))
     unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="implementing", verbose_name=_("unit"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("implementing unit")

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from budgets.history import record_loaded_rows
 from plans.models import Membership, OrgUnit, Plan
 from plans.roles import ensure_role_groups
 
@@ -51,6 +52,7 @@ class Command(BaseCommand):
                 self.stdout.write("Kế hoạch 4159/KH-UBND đã có: giữ nguyên.")
             else:
                 call_command("loaddata", SEED_PLAN_FIXTURE, verbosity=0)
+                record_loaded_rows(Plan.objects.get_by_natural_key(*SEED_PLAN_KEY))
                 self.stdout.write("Đã nạp Kế hoạch 4159/KH-UBND năm 2024.")
             groups = ensure_role_groups()
             if not no_accounts:

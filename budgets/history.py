@@ -1,0 +1,139 @@
+"""The audit trail of a plan's money: every change to a line amount, an implementing unit, an allocation or a
+ceiling, newest first, read from django-simple-history's records in a fixed number of queries."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from budgets.models import Allocation, Ceiling
+from plans.models import ImplementingUnit, OrgUnit, Plan, PlanItem
+
+REASON_EDITOR = "editor"
+REASON_IMPORT = "import"
+REASON_ADMIN = "admin"
+REASON_SEED = "seed"
+REASON_LABELS = {
+    REASON_EDITOR: _("allocation editor"),
+    REASON_IMPORT: _("Excel import"),
+    REASON_ADMIN: _("admin"),
+    REASON_SEED: _("loaded from the source document"),
+}
+
+
+def record_loaded_rows(plan: Plan) -> None:
+    """Give rows loaded by loaddata (which records no history) a first history record, so later changes have
+    an 'old' value to show."""
+    models_and_rows = [
+        (PlanItem, list(PlanItem.objects.filter(plan=plan))),
+        (ImplementingUnit, list(ImplementingUnit.objects.filter(item__plan=plan))),
+        (Allocation, list(Allocation.objects.filter(item__plan=plan))),
+        (Ceiling, list(Ceiling.objects.filter(plan=plan))),
+    ]
+    for model, rows in models_and_rows:
+        model.history.bulk_history_create(rows, default_change_reason=REASON_SEED)
+
+
+@dataclass(frozen=True)
+class BudgetChange:
+    when: datetime.datetime
+    user: str
+    reason: str
+    kind: str  # "line", "unit", "allocation", "ceiling"
+    line: str | None
+    unit: str | None
+    old: int | None
+    new: int | None
+    action: str  # "+", "~", "-" as simple-history records them
+
+    @property
+    def reason_label(self) -> str:
+        return str(REASON_LABELS.get(self.reason, _("other")))
+
+    @property
+    def description(self) -> str:
+        labels = {
+            "line": _("line amount"),
+            "unit": _("implementing unit"),
+            "allocation": _("allocation"),
+            "ceiling": _("ceiling"),
+        }
+        return str(labels[self.kind])
+
+
+def _user_name(record) -> str:
+    user = record.history_user
+    return (user.get_full_name() or user.get_username()) if user else "—"
+
+
+def _change(record, kind, line, unit, old, new) -> BudgetChange:
+    return BudgetChange(
+        when=record.history_date,
+        user=_user_name(record),
+        reason=record.history_change_reason or "",
+        kind=kind,
+        line=line,
+        unit=unit,
+        old=old,
+        new=new,
+        action=record.history_type,
+    )
+
+
+def _amount_changes(records, kind, *, line_of, unit_of) -> list[BudgetChange]:
+    """Pair each history record with the previous one of the same object; keep creations, deletions and
+    changes of `amount` (edits of other fields, such as a line's text, are not budget changes)."""
+    previous = {}
+    changes = []
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        before = previous.get(record.id)
+        previous[record.id] = record
+        old = before.amount if before is not None and record.history_type != "+" else None
+        new = None if record.history_type == "-" else record.amount
+        if record.history_type != "~" or old != new:
+            changes.append(_change(record, kind, line_of(record), unit_of(record), old, new))
+    return changes
+
+
+def plan_budget_history(plan: Plan, *, since: datetime.datetime | None = None) -> list[BudgetChange]:
+    """Return the budget changes of `plan`, newest first; only those after `since` when given."""
+    item_records = list(
+        PlanItem.history.filter(plan_id=plan.pk).select_related("history_user", "sub_project", "project")
+    )
+    item_ids = {r.id for r in item_records} | set(plan.items.values_list("pk", flat=True))
+    codes = {}
+    for record in item_records:
+        codes[record.id] = record.sub_project.code if record.sub_project_id else record.project.code
+    for item in PlanItem.objects.filter(pk__in=item_ids).select_related("project", "sub_project"):
+        codes[item.pk] = item.code
+    unit_records = list(ImplementingUnit.history.filter(item_id__in=item_ids).select_related("history_user"))
+    allocation_records = list(Allocation.history.filter(item_id__in=item_ids).select_related("history_user"))
+    ceiling_records = list(Ceiling.history.filter(plan_id=plan.pk).select_related("history_user", "source"))
+    unit_ids = {r.unit_id for r in unit_records} | {r.unit_id for r in allocation_records}
+    units = dict(OrgUnit.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
+
+    changes = [
+        *_amount_changes(item_records, "line", line_of=lambda r: codes.get(r.id), unit_of=lambda r: None),
+        *_amount_changes(
+            allocation_records,
+            "allocation",
+            line_of=lambda r: codes.get(r.item_id),
+            unit_of=lambda r: units.get(r.unit_id),
+        ),
+        *_amount_changes(ceiling_records, "ceiling", line_of=lambda r: None, unit_of=lambda r: r.source.name),
+        *(
+            _change(record, "unit", codes.get(record.item_id), units.get(record.unit_id), None, None)
+            for record in unit_records
+            if record.history_type in "+-"
+        ),
+    ]
+    if since is not None:
+        changes = [c for c in changes if c.when > since]
+    changes.sort(key=lambda c: c.when, reverse=True)
+    return changes
+
+
+def latest_change_time(plan: Plan) -> datetime.datetime | None:
+    """Return when the plan's money last changed, the mark an editor or a workbook is based on."""
+    history = plan_budget_history(plan)
+    return history[0].when if history else None

@@ -1,0 +1,156 @@
+"""Every change to a plan's money goes through budget_apply: the allocation editor and the Excel import alike.
+
+One transaction, the plan row locked, the whole final state checked against design.md §6, recorded in the
+audit trail with who and through which path. Either everything applies or nothing does.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from budgets.checks import Violation, check_plan, new_or_worse
+from budgets.history import BudgetChange, plan_budget_history
+from budgets.models import Allocation
+from plans.models import ImplementingUnit, OrgUnit, Plan, PlanItem
+
+
+@dataclass
+class BudgetEdit:
+    """What one save changes, and only that: untouched figures are never rewritten with stale copies."""
+
+    line_amounts: dict[int, int] = field(default_factory=dict)  # plan item id → amount in đồng
+    allocations: dict[tuple[int, int], int | None] = field(default_factory=dict)  # (item, unit) → đồng; None removes
+    units_added: list[tuple[int, int]] = field(default_factory=list)  # (item id, unit id)
+    units_removed: list[tuple[int, int]] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (self.line_amounts or self.allocations or self.units_added or self.units_removed)
+
+
+class StaleBudget(Exception):
+    """The plan's money changed after the figures the user edited were shown to them."""
+
+    def __init__(self, changes: list[BudgetChange], latest: datetime.datetime):
+        super().__init__(_("The plan's budget changed since you opened it."))
+        self.changes = changes
+        self.latest = latest
+
+
+class BudgetRefused(Exception):
+    """The edit would break a budget rule; nothing was saved."""
+
+    def __init__(self, violations: list[Violation]):
+        super().__init__("; ".join(v.message for v in violations))
+        self.violations = violations
+
+
+def _plan_for_check(plan: Plan) -> Plan:
+    return Plan.objects.with_document().get(pk=plan.pk)
+
+
+@transaction.atomic
+def budget_apply(
+    *, plan: Plan, edit: BudgetEdit, by, reason: str, based_on: datetime.datetime | None = None
+) -> list[BudgetChange]:
+    """Apply `edit` to a draft plan and return the changes it recorded.
+
+    Raise ValidationError for edits that name things outside this plan, StaleBudget when the plan's money
+    changed after `based_on`, BudgetRefused when the result would break or worsen a budget rule.
+    """
+    locked = Plan.objects.select_for_update().get(pk=plan.pk)
+    if locked.status != Plan.Status.DRAFT:
+        raise ValidationError(
+            _("Plan %(number)s is not a draft: its budget can no longer be changed.")
+            % {"number": locked.document_number},
+            code="not_draft",
+        )
+    started = timezone.now()
+    if based_on is not None:
+        newer = plan_budget_history(locked, since=based_on)
+        if newer:
+            raise StaleBudget(newer, newer[0].when)
+    before = check_plan(_plan_for_check(locked))
+    _write(locked, edit, by=by, reason=reason)
+    after = check_plan(_plan_for_check(locked))
+    worse = new_or_worse(before, after)
+    if worse:
+        raise BudgetRefused(worse)  # leaving the atomic block by an exception rolls every write back
+    return plan_budget_history(locked, since=started - datetime.timedelta(microseconds=1))
+
+
+def _write(plan: Plan, edit: BudgetEdit, *, by, reason: str) -> None:
+    items = {item.pk: item for item in plan.items.all()}
+    _refuse_foreign_items(items, edit)
+    unit_ids = {unit for _item, unit in [*edit.units_added, *edit.units_removed, *edit.allocations]}
+    units = OrgUnit.objects.in_bulk(unit_ids)
+    if missing := unit_ids - set(units):
+        raise ValidationError(_("Unknown unit id(s): %(ids)s.") % {"ids": ", ".join(map(str, sorted(missing)))})
+
+    changed_items = []
+    for item_id, amount in edit.line_amounts.items():
+        if items[item_id].amount != amount:
+            items[item_id].amount = amount
+            changed_items.append(items[item_id])
+    if changed_items:
+        bulk_update_with_history(changed_items, PlanItem, ["amount"], default_user=by, default_change_reason=reason)
+
+    implementing = {(iu.item_id, iu.unit_id): iu for iu in ImplementingUnit.objects.filter(item__plan=plan)}
+    existing = {(a.item_id, a.unit_id): a for a in Allocation.objects.filter(item__plan=plan)}
+    for key in edit.units_removed:
+        for row in (existing.pop(key, None), implementing.pop(key, None)):
+            if row is not None:
+                _delete_with_history(row, by=by, reason=reason)
+    new_units = []
+    for item_id, unit_id in edit.units_added:
+        if (item_id, unit_id) not in implementing:
+            position = 1 + max((iu.position for (i, _u), iu in implementing.items() if i == item_id), default=0)
+            implementing[(item_id, unit_id)] = ImplementingUnit(item_id=item_id, unit_id=unit_id, position=position)
+            new_units.append(implementing[(item_id, unit_id)])
+    if new_units:
+        bulk_create_with_history(new_units, ImplementingUnit, default_user=by, default_change_reason=reason)
+
+    to_create, to_update = [], []
+    for (item_id, unit_id), amount in edit.allocations.items():
+        current = existing.get((item_id, unit_id))
+        if amount is None:
+            if current is not None:
+                _delete_with_history(current, by=by, reason=reason)
+            continue
+        if (item_id, unit_id) not in implementing:
+            raise ValidationError(
+                _("%(unit)s is not an implementing unit of line %(code)s: add it to the line first.")
+                % {"unit": units[unit_id].name, "code": items[item_id].code}
+            )
+        if current is None:
+            to_create.append(
+                Allocation(item_id=item_id, unit_id=unit_id, source_id=items[item_id].source_id, amount=amount)
+            )
+        elif current.amount != amount:
+            current.amount = amount
+            to_update.append(current)
+    if to_create:
+        bulk_create_with_history(to_create, Allocation, default_user=by, default_change_reason=reason)
+    if to_update:
+        bulk_update_with_history(to_update, Allocation, ["amount"], default_user=by, default_change_reason=reason)
+
+
+def _refuse_foreign_items(items: dict[int, PlanItem], edit: BudgetEdit) -> None:
+    named = set(edit.line_amounts) | {
+        item for item, _unit in [*edit.allocations, *edit.units_added, *edit.units_removed]
+    }
+    if foreign := named - set(items):
+        raise ValidationError(
+            _("Line id(s) %(ids)s do not belong to this plan.") % {"ids": ", ".join(map(str, sorted(foreign)))},
+            code="foreign_line",
+        )
+
+
+def _delete_with_history(row, *, by, reason: str) -> None:
+    row._change_reason = reason
+    row._history_user = by  # commands have no request for the history middleware to read the user from
+    row.delete()
