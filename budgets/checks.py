@@ -128,3 +128,11 @@ def new_or_worse(before: BudgetCheck, after: BudgetCheck) -> list[Violation]:
         elif violation.excess is not None and known[key] is not None and violation.excess > known[key]:
             worse.append(violation)
     return worse
+
+
+def violations_by_line(check: BudgetCheck) -> dict[str | None, list[Violation]]:
+    """Group violations by line code (None for plan-wide ones such as a ceiling), for tables to show per row."""
+    grouped: dict[str | None, list[Violation]] = {}
+    for violation in check.violations:
+        grouped.setdefault(violation.line, []).append(violation)
+    return grouped

@@ -1,1 +1,91 @@
-# Create your views here.
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from budgets.checks import check_plan, violations_by_line
+from budgets.forms import AllocationEditorForm
+from budgets.history import REASON_EDITOR, latest_change_time, plan_budget_history
+from budgets.services import BudgetRefused, StaleBudget, budget_apply
+from plans.models import Plan
+from plans.permissions import can_edit_budgets, can_read_plans
+
+
+def _plan_for_reader(request: HttpRequest, pk: int) -> Plan:
+    if not can_read_plans(request.user):
+        raise PermissionDenied
+    return get_object_or_404(Plan.objects.with_document(), pk=pk)
+
+
+def budget_report(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for_reader(request, pk)
+    check = check_plan(plan)
+    context = {
+        "plan": plan,
+        "check": check,
+        "budget": check.budget,
+        "line_violations": violations_by_line(check),
+        "exact": request.GET.get("don-vi") == "dong",
+        "can_edit": can_edit_budgets(request.user) and plan.status == Plan.Status.DRAFT,
+    }
+    return render(request, "budgets/budget_report.html", context)
+
+
+def allocation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    if not can_edit_budgets(request.user):
+        raise PermissionDenied
+    plan = get_object_or_404(Plan.objects.with_document(), pk=pk)
+    if plan.status != Plan.Status.DRAFT:
+        messages.error(request, _("This plan is no longer a draft: its budget is read-only."))
+        return redirect("budgets:budget_report", pk=plan.pk)
+    form = AllocationEditorForm(request.POST or None, plan=plan, based_on=latest_change_time(plan))
+    stale_changes, violations = [], []
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = budget_apply(
+                plan=plan,
+                edit=form.edit(),
+                by=request.user,
+                reason=REASON_EDITOR,
+                based_on=form.cleaned_data["based_on"],
+            )
+        except StaleBudget as stale:
+            stale_changes = stale.changes
+            form = _rebased(form, plan, stale.latest)
+        except BudgetRefused as refused:
+            violations = refused.violations
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved: %(count)d change(s).") % {"count": len(changes)})
+            return redirect("budgets:budget_report", pk=plan.pk)
+    context = {
+        "plan": plan,
+        "form": form,
+        "check": check_plan(plan),
+        "stale_changes": stale_changes,
+        "refused": violations,
+    }
+    return render(request, "budgets/allocation_edit.html", context)
+
+
+def _rebased(form: AllocationEditorForm, plan: Plan, latest) -> AllocationEditorForm:
+    """Keep what the user typed, now based on the latest figures: saving again confirms it over them."""
+    data = form.data.copy()
+    data["based_on"] = latest.isoformat()
+    rebased = AllocationEditorForm(data, plan=plan, based_on=latest)
+    rebased.is_valid()
+    return rebased
+
+
+def budget_history(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for_reader(request, pk)
+    changes = plan_budget_history(plan)
+    line = request.GET.get("dong", "")
+    lines = sorted({c.line for c in changes if c.line}, key=lambda code: [int(part) for part in code.split(".")])
+    if line:
+        changes = [c for c in changes if c.line == line]
+    return render(
+        request, "budgets/budget_history.html", {"plan": plan, "changes": changes, "lines": lines, "line": line}
+    )

@@ -16,4 +16,5 @@ urlpatterns = [
     path("quan-tri/login/", login_not_required(RedirectView.as_view(pattern_name="login", query_string=True))),
     path("quan-tri/", admin.site.urls),
     path("", include("plans.urls")),
+    path("", include("budgets.urls")),
 ]

@@ -14,3 +14,8 @@ def role_of(user: AbstractBaseUser) -> str | None:
 def can_read_plans(user: AbstractBaseUser) -> bool:
     """Every programme role reads the city's plans (design.md §9); users without a role read nothing."""
     return user.is_authenticated and (user.is_superuser or role_of(user) is not None)
+
+
+def can_edit_budgets(user: AbstractBaseUser) -> bool:
+    """Only the programme's standing office (LĐ-TBXH staff) and superusers change plans and allocations."""
+    return user.is_authenticated and (user.is_superuser or role_of(user) == "programme_staff")

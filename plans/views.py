@@ -2,7 +2,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from budgets.selectors import plan_budget
+from budgets.checks import check_plan, violations_by_line
 from plans.document import project_sections, top_headings
 from plans.models import Plan
 from plans.permissions import can_read_plans
@@ -23,10 +23,14 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reader(request)
     plan = get_object_or_404(Plan.objects.with_document(), pk=pk)
     items = list(plan.items.all())
+    check = check_plan(plan)
     context = {
         "plan": plan,
         "headings": top_headings(plan),
         "sections": project_sections(items),
-        "budget": plan_budget(plan),
+        "check": check,
+        "budget": check.budget,
+        "line_violations": violations_by_line(check),
+        "exact": False,
     }
     return render(request, "plans/plan_detail.html", context)

@@ -57,3 +57,24 @@ def issuer_lines(full_name: str) -> list[str]:
         if name.startswith(body) and len(name) > len(body):
             return [body.strip(), name[len(body) :]]
     return [name]
+
+
+@register.filter
+def amount_in(amount: int | None, exact: bool) -> str:
+    """Show an amount in triệu đồng, or in exact đồng when the reader asked for it."""
+    if amount is None:
+        return ""
+    return money.group_digits(amount) if exact else money.format_million(amount)
+
+
+@register.filter
+def percent_of(part: int, whole: int) -> int:
+    """Return part/whole as a whole percentage capped to 0..100, for bars (0 when whole is 0)."""
+    if not whole:
+        return 0
+    return max(0, min(100, round(part * 100 / whole)))
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key) if mapping else None

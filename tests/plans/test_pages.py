@@ -75,7 +75,7 @@ def test_plan_page_shows_an_excess_over_the_ceiling(client, seed, staff_user):
     ceiling.save(update_fields=["amount"])
     client.force_login(staff_user)
     text = visible_text(client.get(seed.get_absolute_url()).content)
-    assert "✗ Vượt mức trần 1" in text
+    assert "✗ Vượt mức trần Một triệu đồng 1" in text
 
 
 @pytest.mark.parametrize("persona", ["staff_user", "leader"])
