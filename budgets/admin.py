@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
+from budgets.admin_guard import AuditedAdminMixin, BudgetGuardedAdminMixin
 from budgets.models import Allocation, Ceiling, FundingSource
 from lai_chau.admin_helpers import FixedChoicesMixin, money_column
 
@@ -13,7 +15,7 @@ class FundingSourceAdmin(FixedChoicesMixin, admin.ModelAdmin):
 
 
 @admin.register(Ceiling)
-class CeilingAdmin(FixedChoicesMixin, admin.ModelAdmin):
+class CeilingAdmin(AuditedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
     list_display = ["plan", "source", money_column("amount", _("amount")), "notified_by"]
     list_filter = ["source", "plan__year"]
     search_fields = ["plan__number", "notified_by__number"]
@@ -22,9 +24,19 @@ class CeilingAdmin(FixedChoicesMixin, admin.ModelAdmin):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(FixedChoicesMixin, admin.ModelAdmin):
+class AllocationAdmin(BudgetGuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
     list_display = ["item", "unit", "source", money_column("amount", _("amount"))]
     list_filter = ["item__plan", "source", "unit"]
     search_fields = ["unit__name", "item__project__name", "item__sub_project__name", "item__sub_project__code"]
     list_select_related = ["item__plan", "item__project", "item__sub_project", "unit", "source"]
     autocomplete_fields = ["unit"]
+
+    def plan_id_for(self, request, object_id) -> int | None:
+        from plans.models import PlanItem
+
+        if object_id:
+            return Allocation.objects.filter(pk=object_id).values_list("item__plan_id", flat=True).first()
+        item_id = request.POST.get("item", "")
+        return (
+            PlanItem.objects.filter(pk=item_id).values_list("plan_id", flat=True).first() if item_id.isdigit() else None
+        )

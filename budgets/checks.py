@@ -12,6 +12,9 @@ from budgets.selectors import PlanBudget, plan_budget
 from lai_chau.money import format_vnd
 from plans.models import Plan
 
+# The rules whose breach refuses an edit on every path (design.md §6, rules 1 and 2); the others are reported.
+MONEY_RULES = frozenset({"ceiling_exceeded", "line_over_allocated"})
+
 
 @dataclass(frozen=True)
 class Violation:

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
+from budgets.admin_guard import BudgetGuardedAdminMixin
 from budgets.models import Allocation, Ceiling
 from lai_chau.admin_helpers import FixedChoicesMixin, money_column
 from plans.models import (
@@ -63,7 +65,7 @@ class CeilingInline(FixedChoicesMixin, admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(FixedChoicesMixin, admin.ModelAdmin):
+class PlanAdmin(BudgetGuardedAdminMixin, FixedChoicesMixin, admin.ModelAdmin):
     list_display = ["document_number", "year", "issuer", "issued_on", "status", money_column("total", _("total"))]
     list_filter = ["year", "status", "issuer"]
     search_fields = ["number", "summary"]
@@ -110,6 +112,9 @@ class PlanAdmin(FixedChoicesMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("issuer").with_total()
 
+    def plan_id_for(self, request, object_id) -> int | None:
+        return int(object_id) if object_id and str(object_id).isdigit() else None
+
 
 class ImplementingUnitInline(FixedChoicesMixin, admin.TabularInline):
     model = ImplementingUnit
@@ -133,13 +138,19 @@ class TargetInline(FixedChoicesMixin, admin.TabularInline):
 
 
 @admin.register(PlanItem)
-class PlanItemAdmin(FixedChoicesMixin, admin.ModelAdmin):
+class PlanItemAdmin(BudgetGuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "plan", "position", money_column("amount", _("amount")), "source"]
     list_filter = ["plan", "project", "source"]
     search_fields = ["project__code", "project__name", "sub_project__code", "sub_project__name", "objective"]
     list_select_related = ["plan", "project", "sub_project", "source"]
     filter_horizontal = ["target_groups"]
     inlines = [ImplementingUnitInline, AllocationInline, TargetInline]
+
+    def plan_id_for(self, request, object_id) -> int | None:
+        if object_id:
+            return PlanItem.objects.filter(pk=object_id).values_list("plan_id", flat=True).first()
+        plan_id = request.POST.get("plan", "")
+        return int(plan_id) if plan_id.isdigit() else None
 
 
 @admin.register(Membership)

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from budgets.history import plan_budget_history
 from budgets.models import Allocation
 from plans.models import Plan, PlanItem
 from projects.models import Project, SubProject
@@ -57,11 +58,49 @@ def test_bad_line_amounts_are_refused_and_nothing_changes(admin_client, seed, ty
     assert PlanItem.objects.get(pk=item.pk).amount == 22_000_000
 
 
+def _with_allocation(item, data, amount: str) -> dict:
+    allocation = Allocation.objects.get(item=item)
+    return {
+        **data,
+        "allocations-TOTAL_FORMS": "1",
+        "allocations-INITIAL_FORMS": "1",
+        "allocations-0-id": allocation.pk,
+        "allocations-0-item": item.pk,
+        "allocations-0-unit": allocation.unit_id,
+        "allocations-0-source": allocation.source_id,
+        "allocations-0-amount": amount,
+    }
+
+
 def test_amount_typed_in_vietnamese_notation_is_saved_in_dong(admin_client, seed):
     item, data = _item_form(seed, amount="21.500.000")
-    response = admin_client.post(f"/quan-tri/plans/planitem/{item.pk}/change/", data)
+    response = admin_client.post(
+        f"/quan-tri/plans/planitem/{item.pk}/change/", _with_allocation(item, data, "21.500.000")
+    )
     assert response.status_code == 302
     assert PlanItem.objects.get(pk=item.pk).amount == 21_500_000
+    assert Allocation.objects.get(item=item).amount == 21_500_000
+    reasons = {c.reason for c in plan_budget_history(seed) if c.line == "7.2" and c.kind in ("line", "allocation")}
+    assert reasons == {"seed", "admin"}
+
+
+def test_admin_cannot_put_a_line_below_its_allocations(admin_client, seed):
+    item, data = _item_form(seed, amount="21.500.000")
+    response = admin_client.post(f"/quan-tri/plans/planitem/{item.pk}/change/", data, follow=True)
+    text = visible_text(response.content)
+    assert "Chưa lưu: các thay đổi sẽ vi phạm quy tắc kinh phí." in text
+    assert (
+        "Nội dung 7.2: tổng phân bổ 22.000.000 đồng vượt kinh phí của nội dung 21.500.000 đồng là 500.000 đồng." in text
+    )
+    assert "thành công" not in text
+    assert PlanItem.objects.get(pk=item.pk).amount == 22_000_000
+
+
+def test_admin_cannot_raise_a_line_above_the_ceiling(admin_client, seed):
+    item, data = _item_form(seed, amount="23.000.000")
+    response = admin_client.post(f"/quan-tri/plans/planitem/{item.pk}/change/", data, follow=True)
+    assert "vượt mức trần 1.728.000.000 đồng là 1.000.000 đồng" in visible_text(response.content)
+    assert PlanItem.objects.get(pk=item.pk).amount == 22_000_000
 
 
 def test_project_with_sub_projects_is_not_a_budget_line(admin_client, seed):
@@ -145,3 +184,12 @@ def test_database_refuses_negative_amounts_whatever_path_writes_them(seed, model
     with pytest.raises(IntegrityError), transaction.atomic():
         queryset.update(amount=-1)
     assert queryset.get().amount >= 0
+
+
+def test_admin_shows_each_objects_history(admin_client, seed):
+    item, data = _item_form(seed, amount="21.500.000")
+    admin_client.post(f"/quan-tri/plans/planitem/{item.pk}/change/", _with_allocation(item, data, "21.500.000"))
+    response = admin_client.get(f"/quan-tri/plans/planitem/{item.pk}/history/")
+    assert response.status_code == 200
+    text = visible_text(response.content)
+    assert "admin" in text and "quantri" in text
