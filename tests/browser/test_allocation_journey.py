@@ -1,0 +1,68 @@
+"""The LĐ-TBXH officer edits allocations in a real Chromium: refused over the ceiling, then saved."""
+
+import os
+import shutil
+
+import pytest
+from django.core.management import call_command
+
+from plans.models import OrgUnit, PlanItem
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")) and not os.environ.get("REQUIRE_BROWSER"),
+        reason="Chromium is not installed (apt-get install chromium); .ci/run installs it and sets REQUIRE_BROWSER",
+    ),
+]
+
+
+@pytest.fixture
+def demo_data(transactional_db, settings):
+    settings.DEBUG = True  # setup_demo creates demo accounts only in a DEBUG setup
+    call_command("setup_demo", verbosity=0)
+    settings.DEBUG = False
+
+
+def _fill(page, name: str, value: str) -> None:
+    page.locator(f"input[name='{name}']").fill(value)
+
+
+def test_staff_is_refused_over_the_ceiling_then_rebalances_and_sees_the_history(live_server, page, demo_data):
+    line_4_1 = PlanItem.objects.get(sub_project__code="4.1")
+    line_7_2 = PlanItem.objects.get(sub_project__code="7.2")
+    ldtbxh = OrgUnit.objects.get(code="city-ldtbxh")
+
+    page.goto(live_server.url + "/dang-nhap/")
+    page.get_by_label("Tên đăng nhập").fill("ldtbxh")
+    page.get_by_label("Mật khẩu").fill("laichau2024")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.goto(f"{live_server.url}/ke-hoach/{line_4_1.plan_id}/kinh-phi/")
+    page.get_by_role("link", name="Sửa phân bổ").click()
+
+    # Raise 4.1 and its allocation by one million: the page warns as the officer types …
+    _fill(page, f"line_{line_4_1.pk}", "686")
+    _fill(page, f"alloc_{line_4_1.pk}_{ldtbxh.pk}", "686")
+    assert page.get_by_test_id("editor-remaining").inner_text() == "-1"
+    assert page.get_by_test_id("editor-total").inner_text() == "1.729"
+    # … and the server refuses the save, keeping what was typed.
+    page.get_by_role("button", name="Lưu tất cả thay đổi").click()
+    assert "vượt mức trần 1.728.000.000 đồng là 1.000.000 đồng" in page.get_by_test_id("refused").inner_text()
+    assert page.locator(f"input[name='line_{line_4_1.pk}']").input_value() == "686"
+    assert PlanItem.objects.get(pk=line_4_1.pk).amount == 685_000_000
+
+    # Lower 7.2 by the same million, save, and the report passes.
+    _fill(page, f"line_{line_7_2.pk}", "21")
+    _fill(page, f"alloc_{line_7_2.pk}_{ldtbxh.pk}", "21")
+    assert page.get_by_test_id("editor-remaining").inner_text() == "0"
+    page.get_by_role("button", name="Lưu tất cả thay đổi").click()
+    assert "Đã lưu: 4 thay đổi." in page.locator(".messages").inner_text()
+    assert "Mọi quy tắc kinh phí đều được bảo đảm." in page.get_by_test_id("verdict").inner_text()
+    assert page.get_by_test_id("plan-total").inner_text() == "1.728"
+
+    page.get_by_role("link", name="Lịch sử thay đổi").click()
+    history = page.locator("table.changes").inner_text()
+    assert "kinh phí nội dung\t4.1" in history and "685.000.000\t686.000.000" in history
+    assert "22.000.000\t21.000.000" in history
+    if os.environ.get("SCREENSHOT_DIR"):
+        page.screenshot(path=os.path.join(os.environ["SCREENSHOT_DIR"], "history.png"), full_page=True)
