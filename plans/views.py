@@ -6,6 +6,7 @@ from budgets.checks import check_plan, violations_by_line
 from plans.document import project_sections, top_headings
 from plans.models import Plan
 from plans.permissions import can_read_plans
+from plans.services import other_year_mentions
 
 
 def _require_reader(request: HttpRequest) -> None:
@@ -32,5 +33,6 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "budget": check.budget,
         "line_violations": violations_by_line(check),
         "exact": False,
+        "year_mentions": other_year_mentions(plan),
     }
     return render(request, "plans/plan_detail.html", context)

@@ -94,3 +94,13 @@ def test_plan_pages_run_a_constant_number_of_queries(client, seed, persona, requ
     assert small_page  # the query log exists
     with django_assert_num_queries(4):  # session, user, membership, plans
         assert client.get("/").status_code == 200
+
+
+def test_plan_page_points_at_sentences_that_name_another_year(client, seed, staff_user):
+    client.force_login(staff_user)
+    text = visible_text(client.get(seed.get_absolute_url()).content)
+    assert "Văn bản nhắc đến một năm khác năm 2024: cần kiểm tra." in text
+    assert text.count("Mục đích: “năm 2023”") == 2
+    seed.purposes = seed.purposes.replace("năm 2023", "năm 2024")
+    seed.save(update_fields=["purposes"])
+    assert "cần kiểm tra" not in visible_text(client.get(seed.get_absolute_url()).content)
