@@ -1,0 +1,62 @@
+"""Render a plan as the PDF of a Vietnamese administrative document (Nghị định 30/2020/NĐ-CP, Phụ lục I).
+
+The HTML comes from the same document template as the plan page; WeasyPrint lays it out on A4 with the
+shipped Liberation Serif, and may read nothing but the project's own static files.
+"""
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from budgets.checks import check_plan, violations_by_line
+from plans.document import project_sections, top_headings
+from plans.models import Plan
+
+STATIC_DIR = (Path(settings.BASE_DIR) / "static").resolve()
+
+
+class StaticFilesOnlyFetcher(URLFetcher):
+    """Fetch file:// URLs inside the project's static folder; refuse the network and every other path.
+
+    Plan text is user input: whatever it says, the renderer must not read /etc/passwd or call a server.
+    """
+
+    def fetch(self, url, headers=None):
+        parsed = urlparse(url)
+        if parsed.scheme != "file":
+            raise ValueError(f"refused to fetch {url!r}: only the project's static files may be read")
+        path = Path(unquote(parsed.path)).resolve()
+        if not path.is_relative_to(STATIC_DIR):
+            raise ValueError(f"refused to read {path}: outside the project's static files")
+        return super().fetch(url, headers)
+
+
+def plan_pdf_html(plan: Plan, *, draft: bool) -> str:
+    check = check_plan(plan)
+    context = {
+        "plan": plan,
+        "headings": top_headings(plan),
+        "sections": project_sections(list(plan.items.all())),
+        "check": check,
+        "budget": check.budget,
+        "line_violations": violations_by_line(check),
+        "draft": draft,
+        "font_dir": STATIC_DIR / "fonts",
+    }
+    return render_to_string("pdf/plan.html", context)
+
+
+def render_plan_pdf(plan: Plan, *, draft: bool | None = None) -> bytes:
+    """Return the PDF bytes of `plan` (fetched with Plan.objects.with_document()); drafts carry "DỰ THẢO"."""
+    if draft is None:
+        draft = plan.status != Plan.Status.SIGNED
+    fetcher = StaticFilesOnlyFetcher(allowed_protocols=["file"])
+    font_config = FontConfiguration()
+    html = HTML(string=plan_pdf_html(plan, draft=draft), base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
+    stylesheet = CSS(filename=str(STATIC_DIR / "css" / "plan-pdf.css"), font_config=font_config, url_fetcher=fetcher)
+    return html.write_pdf(stylesheets=[stylesheet], font_config=font_config)

@@ -1,0 +1,113 @@
+"""The plan's PDF: every sentence of the source, only the shipped font, nothing fetched from outside."""
+
+import io
+import re
+import unicodedata
+
+import pypdf
+import pytest
+from django.core.management import call_command
+
+from plans.models import Plan
+from plans.pdf import StaticFilesOnlyFetcher, render_plan_pdf
+from tests.plans.test_seed import CATALOGUE_HEADING, _normalise, source_paragraphs
+
+
+def _pdf(plan, **kwargs) -> bytes:
+    return render_plan_pdf(Plan.objects.with_document().get(pk=plan.pk), **kwargs)
+
+
+def _text(pdf: bytes) -> str:
+    """The document's text in reading order, without the page numbers of the top margin."""
+    pages = []
+    for number, page in enumerate(pypdf.PdfReader(io.BytesIO(pdf)).pages, start=1):
+        lines = page.extract_text().splitlines()
+        if number > 1 and lines and lines[-1].strip() == str(number):
+            lines = lines[:-1]
+        pages.append("\n".join(lines))
+    return "\n".join(pages)
+
+
+def _fonts(pdf: bytes) -> set[str]:
+    names = set()
+    for page in pypdf.PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            names.add(re.sub(r"^[A-Z]{6}\+", "", str(font.get_object()["/BaseFont"]).lstrip("/")))
+    return names
+
+
+@pytest.fixture
+def seed_pdf(seed) -> bytes:
+    return _pdf(seed, draft=False)
+
+
+def test_pdf_contains_every_paragraph_of_the_source(seed_pdf):
+    assert seed_pdf.startswith(b"%PDF")
+    text = _normalise(_text(seed_pdf))
+    assert text == unicodedata.normalize("NFC", text)
+    missing = []
+    for paragraph in source_paragraphs():
+        wanted = _normalise(paragraph)
+        if CATALOGUE_HEADING.match(paragraph):  # catalogue names; see tests/plans/test_seed.py
+            wanted, haystack = wanted.replace(",", ""), text.replace(",", "")
+        else:
+            haystack = text
+        if wanted not in haystack:
+            missing.append(paragraph)
+    assert missing == []
+
+
+def test_pdf_has_the_budget_appendix_total_in_words_and_signature(seed_pdf):
+    text = _normalise(_text(seed_pdf))
+    for expected in [
+        "phụ lục",
+        "tổng cộng 1.728",
+        "bằng chữ: một tỷ bảy trăm hai mươi tám triệu đồng",
+        "tm. ủy ban nhân dân kt. chủ tịch phó chủ tịch",
+        "trần đình tiến",
+        "số: 4159/kh-ubnd",
+    ]:
+        assert expected in text
+
+
+def test_pdf_embeds_only_the_shipped_liberation_serif(seed_pdf):
+    assert _fonts(seed_pdf) == {
+        "Liberation-Serif",
+        "Liberation-Serif-Bold",
+        "Liberation-Serif-Italic",
+        "Liberation-Serif-Bold-Italic",
+    }
+
+
+def test_draft_pdf_carries_the_draft_mark_and_a_final_one_does_not(seed):
+    assert "DỰ THẢO" in _text(_pdf(seed))
+    assert "DỰ THẢO" not in _text(_pdf(seed, draft=False))
+
+
+def test_page_numbers_are_in_the_top_margin_from_page_two(seed_pdf):
+    pages = pypdf.PdfReader(io.BytesIO(seed_pdf)).pages
+    assert len(pages) >= 3
+    assert pages[0].extract_text().splitlines()[-1].strip() != "1"
+    for number, page in enumerate(pages[1:], start=2):
+        assert page.extract_text().splitlines()[-1].strip() == str(number)
+
+
+def test_user_text_cannot_make_the_renderer_fetch_anything(seed):
+    seed.preamble = '<img src="http://127.0.0.1:9/x.png"> <img src="file:///etc/passwd"> file:///etc/passwd'
+    seed.save(update_fields=["preamble"])
+    text = _normalise(_text(_pdf(seed)))
+    assert '<img src="http://127.0.0.1:9/x.png">' in text  # escaped, shown as text
+    assert "root:" not in text
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/x.png", "file:///etc/passwd", "https://example.com/a.css"])
+def test_the_fetcher_refuses_anything_but_static_files(url):
+    with pytest.raises(ValueError, match="refused"):
+        StaticFilesOnlyFetcher(allowed_protocols=["file"]).fetch(url)
+
+
+def test_plan_pdf_command_writes_the_file(seed, tmp_path):
+    target = tmp_path / "ke-hoach.pdf"
+    call_command("plan_pdf", "4159/KH-UBND", "-o", str(target))
+    assert target.read_bytes().startswith(b"%PDF")
+    assert "Trần Đình Tiến" in _text(target.read_bytes())
