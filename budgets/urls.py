@@ -1,6 +1,6 @@
 from django.urls import path
 
-from budgets import views
+from budgets import excel_views, views
 
 app_name = "budgets"
 urlpatterns = [
@@ -8,4 +8,6 @@ urlpatterns = [
     path("ke-hoach/<int:pk>/kinh-phi/phan-bo/", views.allocation_edit, name="allocation_edit"),
     path("ke-hoach/<int:pk>/kinh-phi/lich-su/", views.budget_history, name="budget_history"),
     # Excel round trip (budgets/excel_views.py)
+    path("ke-hoach/<int:pk>/kinh-phi/xuat-excel/", excel_views.budget_export, name="budget_export"),
+    path("ke-hoach/<int:pk>/kinh-phi/nhap-excel/", excel_views.budget_import, name="budget_import"),
 ]

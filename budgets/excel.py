@@ -1,0 +1,804 @@
+"""The budget workbook (design.md §12): what `export_budget` writes, the browser offers and `import_budget` reads.
+
+The sheet is laid out as a Vietnamese budget table (title block, "ĐVT: triệu đồng", one row per plan line and one
+per implementing unit, totals, ceiling, check result); amounts are triệu đồng numbers. The importer reads the data
+rows back with openpyxl into a tablib Dataset and lets a django-import-export Resource clean, diff and validate
+them row by row; "saving" a row only adds it to a BudgetEdit, which budget_apply then applies in one transaction.
+Exporting then importing unchanged yields an empty edit. The words in the sheet are the document's own Vietnamese
+text; the messages about a refused workbook are interface text (English msgids).
+"""
+
+import datetime
+import io
+import logging
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+import tablib
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources, widgets
+from import_export.instance_loaders import BaseInstanceLoader
+from import_export.results import Result, RowResult
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.formatting.rule import Rule
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.styles.numbers import NumberFormat
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from budgets.checks import BudgetCheck, check_plan
+from budgets.history import REASON_IMPORT, BudgetChange, latest_change_time, plan_budget_history
+from budgets.selectors import LineBudget
+from budgets.services import BudgetEdit, BudgetRefused, budget_apply
+from lai_chau.money import (
+    AMOUNT_MALFORMED,
+    MILLION,
+    format_million,
+    group_digits,
+    parse_amount,
+)
+from plans.models import Plan
+
+logger = logging.getLogger(__name__)
+
+# Limits on what an upload may be, checked before openpyxl opens anything.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 20 * 1024 * 1024
+MAX_ZIP_ENTRIES = 500
+MAX_DATA_ROWS = 10_000
+MAX_COLUMNS = 26  # A–Z: the table has 7 columns; anything further right is ignored
+HEADER_SEARCH_ROWS = 30
+
+# The layout: the document's own Vietnamese words.
+SHEET_TITLE = "Kinh phí"
+META_SHEET = "_meta"
+FORMAT_TAG = "lai-chau-budget-workbook/1"
+COL_STT, COL_CODE, COL_CONTENT, COL_UNIT, COL_SOURCE, COL_AMOUNT, COL_NOTE = range(1, 8)
+HEADERS = {
+    COL_STT: "STT",
+    COL_CODE: "Mã dự án",
+    COL_CONTENT: "Nội dung",
+    COL_UNIT: "Đơn vị thực hiện",
+    COL_SOURCE: "Nguồn vốn",
+    COL_AMOUNT: "Số tiền (triệu đồng)",
+    COL_NOTE: "Ghi chú",
+}
+COLUMN_WIDTHS = {COL_STT: 6, COL_CODE: 10, COL_CONTENT: 48, COL_UNIT: 30, COL_SOURCE: 22, COL_AMOUNT: 16, COL_NOTE: 26}
+WHOLE_LINE = "Cả nội dung"
+TOTAL_LABEL = "TỔNG CỘNG"
+UNIT_OF_MEASURE = "ĐVT: triệu đồng"
+NOT_SPLIT_NOTE = "Chưa phân bổ"
+WHOLE_FORMAT = "#,##0"
+FRACTION_FORMAT = "#,##0.######"
+FONT_NAME = "Times New Roman"
+
+# Text an Excel-like program would run as a formula (or a DDE call) when the cell is edited: =, +, -, @, tab, CR.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+# Messages (interface text).
+FILE_EMPTY = _("The file is empty.")
+FILE_TOO_LARGE = _("The file is too large (%(size)s MB): at most %(limit)s MB is accepted.")
+NOT_XLSX = _(
+    "This file is not an Excel workbook (.xlsx). Export the budget workbook from the plan, enter the figures in it "
+    "and upload it as .xlsx."
+)
+ZIP_TOO_LARGE = _("The workbook would unpack to more than %(limit)s MB; it is refused.")
+ZIP_TOO_MANY_PARTS = _("The workbook has too many parts (%(count)s); it is refused.")
+UNREADABLE = _("The workbook cannot be read: it is damaged or not an Excel .xlsx file.")
+META_MISSING = _(
+    "This workbook was not exported by this application (its “%(sheet)s” sheet is missing). Export the budget "
+    "workbook from the plan and enter the figures in it."
+)
+META_INVALID = _("The workbook's hidden “%(sheet)s” sheet is damaged: export the workbook again.")
+OTHER_PLAN = _("This workbook belongs to plan %(other)s, not to plan %(plan)s.")
+SHEET_MISSING = _("The workbook has no sheet named “%(sheet)s”.")
+SHEET_EMPTY = _("The sheet “%(sheet)s” is empty.")
+HEADER_MISSING = _("No header row with the column “%(column)s” was found in the first %(rows)s rows of the sheet.")
+COLUMN_MISSING = _("The header row has no column “%(column)s”.")
+NO_DATA_ROWS = _("The sheet has no budget rows under the header.")
+TOO_MANY_ROWS = _("The sheet has more than %(limit)s rows under the header; it is refused.")
+FORMULA_CELL = _("The cell holds a formula (%(formula)s): type the figure itself.")
+ERROR_CELL = _("The cell holds an error value (%(value)s): type the figure itself.")
+DATE_CELL = _("The cell holds a date, not an amount in million đồng.")
+CODE_MISSING = _("The row has a unit or an amount but no line code.")
+UNKNOWN_LINE = _("Line %(code)s is not in this plan.")
+UNKNOWN_UNIT = _(
+    "“%(unit)s” is not an implementing unit of line %(code)s: add the unit to the line in the allocation editor first."
+)
+DUPLICATE_ROW = _("This row repeats row %(row)s (line %(code)s, %(unit)s): each figure may appear only once.")
+LINE_AMOUNT_REQUIRED = _("Line %(code)s needs an amount.")
+ROW_UNREADABLE = _("This row could not be read.")
+IMPORT_HAS_ERRORS = _("The workbook has errors: nothing was imported.")
+
+Key = tuple[str, str | None]  # (line code, unit name casefolded; None for the line's own amount)
+
+
+class RowError(NamedTuple):
+    """A reason the workbook is refused; row and column (a letter) are None for problems with the whole file."""
+
+    row: int | None
+    column: str | None
+    message: str
+
+    @property
+    def cell(self) -> str:
+        return f"{self.column or ''}{self.row or ''}"
+
+
+class PreviewRow(NamedTuple):
+    """One figure the import changes: old → new in đồng (None: no allocation); unit None is the line's amount."""
+
+    row: int
+    line: str
+    unit: str | None
+    old: int | None
+    new: int | None
+
+
+@dataclass
+class ParsedWorkbook:
+    """What a workbook would change. When `errors` is not empty the edit is empty: nothing may be applied."""
+
+    edit: BudgetEdit = field(default_factory=BudgetEdit)
+    based_on: datetime.datetime | None = None
+    preview: list[PreviewRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def workbook_filename(plan: Plan) -> str:
+    """Return 'Kinh-phi-4159-KH-UBND-2024.xlsx'."""
+    symbol = re.sub(r"[^A-Za-z0-9]+", "-", plan.symbol).strip("-")
+    return f"Kinh-phi-{plan.number}-{symbol}-{plan.year}.xlsx"
+
+
+def neutralise_formula(text: str) -> str:
+    """Prefix text that a spreadsheet would run as a formula with an apostrophe, so it stays text."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def _restore_text(text: str) -> str:
+    """Undo neutralise_formula on text read back from a workbook."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS) else text
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+
+
+def _match_key(text: str) -> str:
+    return _normal(text).casefold()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Export
+# ---------------------------------------------------------------------------------------------------------------
+
+_THIN = Side(style="thin")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+# Table cells share named styles registered once per workbook: a style object per cell costs seconds at 5,000 rows.
+STYLE_TEXT, STYLE_TEXT_BOLD = "lc-text", "lc-text-bold"
+STYLE_AMOUNT, STYLE_AMOUNT_BOLD = "lc-amount", "lc-amount-bold"
+STYLE_HEADER = "lc-header"
+
+
+def export_budget_workbook(plan: Plan) -> bytes:
+    """Return the plan's budget as an .xlsx laid out as a Vietnamese budget table, ready to print on A4."""
+    plan = Plan.objects.with_document().get(pk=plan.pk)
+    check = check_plan(plan)
+    based_on = latest_change_time(plan)
+    workbook = Workbook()
+    _add_styles(workbook)
+    sheet = workbook.active
+    sheet.title = SHEET_TITLE
+    header_row = _write_title(sheet, plan)
+    for column, title in HEADERS.items():
+        _put(sheet, header_row, column, title, STYLE_HEADER)
+    footer_row = _write_lines(sheet, check.budget.lines, header_row + 1)
+    last_row = _write_footer(sheet, check, footer_row, based_on)
+    _format_sheet(sheet, header_row, footer_row - 1, last_row)
+    _write_meta(workbook, plan, based_on)
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def _add_styles(workbook: Workbook) -> None:
+    top_wrap = Alignment(vertical="top", wrap_text=True)
+    right = Alignment(horizontal="right", vertical="top")
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    specs = {
+        STYLE_TEXT: (False, top_wrap, "General"),
+        STYLE_TEXT_BOLD: (True, top_wrap, "General"),
+        STYLE_AMOUNT: (False, right, WHOLE_FORMAT),
+        STYLE_AMOUNT_BOLD: (True, right, WHOLE_FORMAT),
+        STYLE_HEADER: (True, centre, "General"),
+    }
+    for name, (bold, alignment, number_format) in specs.items():
+        font = Font(name=FONT_NAME, size=12, bold=bold)
+        style = NamedStyle(name=name, font=font, border=_BORDER, alignment=alignment, number_format=number_format)
+        workbook.add_named_style(style)
+
+
+def _put(sheet: Worksheet, row: int, column: int, value: Any, style: str | None = None) -> Cell:
+    """Write one cell; text is neutralised against formula injection and always stored as text."""
+    cell = sheet.cell(row=row, column=column)
+    if isinstance(value, str):
+        cell.value = neutralise_formula(value)
+        cell.data_type = "s"  # "#REF!" and friends would otherwise become error cells
+    else:
+        cell.value = value
+    if style:
+        cell.style = style
+    return cell
+
+
+def _banner(
+    sheet: Worksheet, row: int, text: str, *, first: int = COL_STT, last: int = COL_NOTE, align="center", **font
+) -> Cell:
+    """Write text across merged columns (title block and notes under the table)."""
+    sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+    cell = _put(sheet, row, first, text)
+    cell.font = Font(name=FONT_NAME, size=font.pop("size", 12), **font)
+    cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
+    return cell
+
+
+def _write_title(sheet: Worksheet, plan: Plan) -> int:
+    """Write the title block and return the header row's number."""
+    _banner(sheet, 1, plan.issuer.display_full_name.upper(), last=COL_CONTENT, bold=True)
+    _banner(sheet, 1, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", first=COL_UNIT, bold=True)
+    _banner(sheet, 2, "Độc lập - Tự do - Hạnh phúc", first=COL_UNIT, bold=True)
+    _banner(sheet, 4, "BIỂU TỔNG HỢP KINH PHÍ THỰC HIỆN KẾ HOẠCH", bold=True, size=14)
+    reference = (
+        f"(Kèm theo Kế hoạch số {plan.document_number} ngày {plan.issued_on:%d/%m/%Y} "
+        f"của {plan.issuer.display_full_name})"
+    )
+    _banner(sheet, 5, reference, italic=True)
+    _banner(sheet, 6, plan.summary, bold=True)
+    sheet.row_dimensions[6].height = 16 * (1 + len(plan.summary) // 120)
+    _banner(sheet, 7, UNIT_OF_MEASURE, first=COL_AMOUNT, italic=True, align="right")
+    return 8
+
+
+def _amount_cell(sheet: Worksheet, row: int, amount: int | None, *, bold: bool = False) -> Cell:
+    """Write an amount in đồng as a triệu đồng number: an int when whole, an exact Decimal otherwise."""
+    whole, rest = divmod(amount, MILLION) if amount is not None else (None, 0)
+    value = None if amount is None else (whole if not rest else Decimal(amount) / MILLION)
+    cell = _put(sheet, row, COL_AMOUNT, value, STYLE_AMOUNT_BOLD if bold else STYLE_AMOUNT)
+    if rest:
+        cell.number_format = FRACTION_FORMAT
+    return cell
+
+
+def _write_lines(sheet: Worksheet, lines: list[LineBudget], row: int) -> int:
+    """Write one row per line (its amount) and one per implementing unit (its allocation); return the next row."""
+    for number, line in enumerate(lines, 1):
+        item = line.item
+        note = f"{NOT_SPLIT_NOTE}: {format_million(line.unallocated)}" if line.unallocated else ""
+        values = {COL_STT: number, COL_CODE: item.code, COL_CONTENT: item.name, COL_UNIT: WHOLE_LINE}
+        _table_row(sheet, row, {**values, COL_SOURCE: item.source.name, COL_NOTE: note}, bold=True)
+        _amount_cell(sheet, row, item.amount, bold=True)
+        row += 1
+        for share in line.shares:
+            note = "" if share.allocation else NOT_SPLIT_NOTE
+            _table_row(sheet, row, {COL_CODE: item.code, COL_UNIT: share.unit.name, COL_NOTE: note})
+            _amount_cell(sheet, row, share.amount)
+            row += 1
+    return row
+
+
+def _table_row(sheet: Worksheet, row: int, values: dict[int, Any], *, bold: bool = False) -> None:
+    for column in HEADERS:
+        if column != COL_AMOUNT:
+            _put(sheet, row, column, values.get(column), STYLE_TEXT_BOLD if bold else STYLE_TEXT)
+
+
+def _write_footer(sheet: Worksheet, check: BudgetCheck, row: int, based_on: datetime.datetime | None) -> int:
+    """Write the totals, each source's ceiling with its notifying document and the check result; return the last
+    row written."""
+    budget = check.budget
+    note = f"Đã phân bổ: {format_million(budget.allocated)}; chưa phân bổ: {format_million(budget.unallocated)}"
+    _footer_row(sheet, row, TOTAL_LABEL, budget.total, note, bold=True)
+    for source in budget.sources:
+        row += 1
+        label = f"Mức trần – {source.source.name}"
+        if source.ceiling and source.ceiling.notified_by:
+            label += f" (theo {source.ceiling.notified_by})"
+        amount = source.ceiling.amount if source.ceiling else None
+        _footer_row(sheet, row, label, amount, "" if source.ceiling else "Chưa có mức trần")
+        if source.remaining is not None:
+            row += 1
+            words = "Vượt mức trần" if source.remaining < 0 else "Còn lại dưới mức trần"
+            _footer_row(sheet, row, words, abs(source.remaining), "")
+    row += 2
+    verdict = "ĐẠT: mọi quy tắc kinh phí đều được bảo đảm." if check.passed else "KHÔNG ĐẠT:"
+    _banner(sheet, row, f"Kiểm tra quy tắc kinh phí – {verdict}", bold=True, align="left")
+    for violation in check.violations:
+        row += 1
+        _banner(sheet, row, f"- {violation.message}", align="left")
+        sheet.row_dimensions[row].height = 16 * (1 + len(violation.message) // 120)
+    row += 1
+    when = timezone.localtime(based_on).strftime("%d/%m/%Y %H:%M") if based_on else "—"
+    _banner(sheet, row, f"Số liệu tại thời điểm thay đổi gần nhất: {when}", italic=True, align="left", size=10)
+    return row
+
+
+def _footer_row(sheet: Worksheet, row: int, label: str, amount: int | None, note: str, *, bold: bool = False) -> None:
+    """A row under the table: the label across columns A–E, the amount, a note."""
+    style = STYLE_TEXT_BOLD if bold else STYLE_TEXT
+    _put(sheet, row, COL_STT, label, style)
+    for column in range(COL_STT + 1, COL_AMOUNT):
+        _put(sheet, row, column, None, style)
+    sheet.merge_cells(start_row=row, start_column=COL_STT, end_row=row, end_column=COL_SOURCE)
+    _amount_cell(sheet, row, amount, bold=bold)
+    _put(sheet, row, COL_NOTE, note, style)
+
+
+def _format_sheet(sheet: Worksheet, header_row: int, last_data_row: int, last_row: int) -> None:
+    """Column widths, A4 landscape fitted to the page width, header repeated on each page, amount cells checked."""
+    for column, width in COLUMN_WIDTHS.items():
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left, sheet.page_margins.right = 0.6, 0.4
+    sheet.page_margins.top, sheet.page_margins.bottom = 0.6, 0.6
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.print_area = f"A1:{get_column_letter(COL_NOTE)}{last_row}"
+    sheet.oddFooter.center.text = "Trang &P/&N"
+    amounts = f"{get_column_letter(COL_AMOUNT)}{header_row + 1}:{get_column_letter(COL_AMOUNT)}{last_row}"
+    first_amount = f"{get_column_letter(COL_AMOUNT)}{header_row + 1}"
+    # Whole triệu show without decimals; a fraction typed later shows its decimals (no "530." with a bare point).
+    fraction_style = DifferentialStyle(numFmt=NumberFormat(numFmtId=164, formatCode=FRACTION_FORMAT))
+    rule = Rule(type="expression", formula=[f"MOD({first_amount},1)<>0"], dxf=fraction_style)
+    sheet.conditional_formatting.add(amounts, rule)
+    if last_data_row > header_row:
+        validation = DataValidation(
+            type="decimal",
+            operator="greaterThanOrEqual",
+            formula1="0",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Số tiền không hợp lệ",
+            error="Nhập số tiền bằng triệu đồng, không âm (ví dụ 12,5). Để trống nếu chưa phân bổ.",
+        )
+        column = get_column_letter(COL_AMOUNT)
+        validation.add(f"{column}{header_row + 1}:{column}{last_data_row}")
+        sheet.add_data_validation(validation)
+
+
+def _write_meta(workbook: Workbook, plan: Plan, based_on: datetime.datetime | None) -> None:
+    """Record which plan and which state of its money the workbook shows, for the importer to check."""
+    sheet = workbook.create_sheet(META_SHEET)
+    rows = [
+        ("format", FORMAT_TAG),
+        ("plan_id", str(plan.pk)),
+        ("plan", plan.document_number),
+        ("year", str(plan.year)),
+        ("based_on", based_on.isoformat() if based_on else ""),
+        ("exported_at", timezone.now().isoformat()),
+    ]
+    for row, (key, value) in enumerate(rows, 1):
+        _put(sheet, row, 1, key)
+        _put(sheet, row, 2, value)
+    sheet.sheet_state = "hidden"
+    sheet.protection.sheet = True
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Import, stage 1: the file itself and the formatted sheet, read with openpyxl into plain rows
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class WorkbookRefused(Exception):
+    """The file as a whole cannot be read as this plan's budget workbook."""
+
+    def __init__(self, message: str, row: int | None = None, column: str | None = None):
+        super().__init__(message)
+        self.error = RowError(row, column, str(message))
+
+
+@dataclass
+class SheetData:
+    plan_id: int
+    plan_label: str
+    based_on: datetime.datetime | None
+    dataset: tablib.Dataset
+    columns: dict[str, str]  # resource field → column letter
+    errors: list[RowError]
+
+
+def _check_archive(data: bytes) -> None:
+    """Refuse what is not a reasonable .xlsx before any parser sees it: size, zip structure, unpacked size."""
+    if not data:
+        raise WorkbookRefused(FILE_EMPTY)
+    if len(data) > MAX_FILE_BYTES:
+        size = f"{len(data) / 1024 / 1024:.1f}".replace(".", ",")
+        raise WorkbookRefused(FILE_TOO_LARGE % {"size": size, "limit": MAX_FILE_BYTES // 1024 // 1024})
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        raise WorkbookRefused(NOT_XLSX) from None
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise WorkbookRefused(ZIP_TOO_MANY_PARTS % {"count": len(entries)})
+    if sum(entry.file_size for entry in entries) > MAX_UNCOMPRESSED_BYTES:
+        raise WorkbookRefused(ZIP_TOO_LARGE % {"limit": MAX_UNCOMPRESSED_BYTES // 1024 // 1024})
+    if "[Content_Types].xml" not in {entry.filename for entry in entries}:
+        raise WorkbookRefused(NOT_XLSX)
+
+
+def _read_sheet_data(data: bytes) -> SheetData:
+    _check_archive(data)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+    except Exception:  # a third-party parser on untrusted bytes fails in many ways; none of them is the user's bug
+        logger.info("Unreadable budget workbook", exc_info=True)
+        raise WorkbookRefused(UNREADABLE) from None
+    try:
+        plan_id, plan_label, based_on = _read_meta(workbook)
+        if SHEET_TITLE not in workbook.sheetnames:
+            raise WorkbookRefused(SHEET_MISSING % {"sheet": SHEET_TITLE})
+        dataset, columns, errors = _read_table(workbook[SHEET_TITLE])
+    except WorkbookRefused:
+        raise
+    except Exception:  # damaged XML inside an otherwise valid zip surfaces only while iterating
+        logger.info("Unreadable budget workbook", exc_info=True)
+        raise WorkbookRefused(UNREADABLE) from None
+    finally:
+        workbook.close()
+    return SheetData(plan_id, plan_label, based_on, dataset, columns, errors)
+
+
+def _read_meta(workbook) -> tuple[int, str, datetime.datetime | None]:
+    if META_SHEET not in workbook.sheetnames:
+        raise WorkbookRefused(META_MISSING % {"sheet": META_SHEET})
+    values = {}
+    for key, value, *_rest in workbook[META_SHEET].iter_rows(max_row=20, max_col=2, values_only=True):
+        if isinstance(key, str):
+            values[key] = "" if value is None else str(value)
+    invalid = WorkbookRefused(META_INVALID % {"sheet": META_SHEET})
+    if values.get("format") != FORMAT_TAG or not values.get("plan_id", "").isdigit():
+        raise invalid
+    based_on = None
+    if values.get("based_on"):
+        try:
+            based_on = parse_datetime(values["based_on"])
+        except ValueError:
+            based_on = None
+        if based_on is None or timezone.is_naive(based_on):
+            raise invalid
+    label = f"{values.get('plan', '?')} ({values.get('year', '?')})"
+    return int(values["plan_id"]), label, based_on
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float | Decimal):
+        return _plain_number(value)
+    return _restore_text(_normal(str(value)))
+
+
+def _plain_number(value: float | int | Decimal) -> str:
+    """Write a number read from a cell without exponent: 3.2 → '3.2', 1e-07 → '0.0000001'."""
+    return format(Decimal(str(value)), "f")
+
+
+def _find_header(rows: Iterator[tuple], sheet_title: str) -> tuple[int, dict[str, int]]:
+    """Consume rows up to the header row; return its number and the column index of each field."""
+    wanted = {"code": HEADERS[COL_CODE], "unit": HEADERS[COL_UNIT], "amount": HEADERS[COL_AMOUNT]}
+    seen_anything = False
+    for number, cells in enumerate(rows, 1):
+        texts = [_match_key(_cell_text(cell.value)) for cell in cells]
+        seen_anything = seen_anything or any(texts)
+        if _match_key(wanted["code"]) in texts:
+            columns = {
+                name: texts.index(_match_key(title)) for name, title in wanted.items() if _match_key(title) in texts
+            }
+            for name, title in wanted.items():
+                if name not in columns:
+                    raise WorkbookRefused(COLUMN_MISSING % {"column": title}, row=number)
+            return number, columns
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    if not seen_anything:
+        raise WorkbookRefused(SHEET_EMPTY % {"sheet": sheet_title})
+    raise WorkbookRefused(HEADER_MISSING % {"column": wanted["code"], "rows": HEADER_SEARCH_ROWS})
+
+
+def _read_table(sheet) -> tuple[tablib.Dataset, dict[str, str], list[RowError]]:
+    """Read the data rows between the header and the totals row into a Dataset (row, code, unit, amount).
+
+    Cells holding a formula or an error value become errors here and their row stays out of the Dataset.
+    """
+    sheet.reset_dimensions()  # a wrong <dimension> would otherwise silently cut rows or columns off
+    rows = iter(sheet.iter_rows(max_col=MAX_COLUMNS))
+    header_row, positions = _find_header(rows, sheet.title)
+    letters = {name: get_column_letter(index + 1) for name, index in positions.items()}
+    dataset = tablib.Dataset(headers=["row", "code", "unit", "amount"])
+    errors: list[RowError] = []
+    total_label = _match_key(TOTAL_LABEL)
+    for number, cells in enumerate(rows, header_row + 1):
+        if any(isinstance(cell.value, str) and _match_key(cell.value) == total_label for cell in cells):
+            break
+        if number - header_row > MAX_DATA_ROWS:
+            raise WorkbookRefused(TOO_MANY_ROWS % {"limit": group_digits(MAX_DATA_ROWS)})
+        picked = {name: cells[index] for name, index in positions.items()}
+        cell_errors = [error for name, cell in picked.items() if (error := _cell_problem(cell, number, letters[name]))]
+        if cell_errors:
+            errors.extend(cell_errors)
+        elif not all(_is_blank(cell.value) for cell in picked.values()):
+            dataset.append([number, picked["code"].value, picked["unit"].value, picked["amount"].value])
+    if not dataset and not errors:
+        raise WorkbookRefused(NO_DATA_ROWS)
+    return dataset, letters, errors
+
+
+def _cell_problem(cell, row: int, column: str) -> RowError | None:
+    if cell.data_type == "f":
+        formula = cell.value if isinstance(cell.value, str) else getattr(cell.value, "text", "") or "="
+        return RowError(row, column, str(FORMULA_CELL % {"formula": formula[:40]}))
+    if cell.data_type == "e":
+        return RowError(row, column, str(ERROR_CELL % {"value": cell.value}))
+    if isinstance(cell.value, datetime.date | datetime.time | datetime.timedelta):
+        return RowError(row, column, str(DATE_CELL))
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Import, stage 2: rows cleaned, matched, diffed and validated by a django-import-export Resource
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BudgetFigure:
+    """One figure of the plan as the workbook names it: a line's amount (unit None) or a unit's allocation."""
+
+    line_code: str
+    unit: str | None
+    amount: int | None
+    item_id: int
+    unit_id: int | None = None
+
+
+class TextWidget(widgets.Widget):
+    """Text as typed in a cell: NFC, single spaces, an anti-formula apostrophe removed; numbers written plainly."""
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> str:
+        return _cell_text(value)
+
+
+class UnitWidget(TextWidget):
+    """The implementing unit's name; empty or "Cả nội dung" names the line's own amount (None)."""
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> str | None:
+        text = super().clean(value, row, **kwargs)
+        return None if not text or _match_key(text) == _match_key(WHOLE_LINE) else text
+
+
+class MillionAmountWidget(widgets.Widget):
+    """An amount in triệu đồng (a number, or text in Vietnamese notation such as "12,5") ↔ whole đồng."""
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> int | None:
+        if _is_blank(value):
+            return None
+        try:
+            if isinstance(value, bool):
+                raise ValidationError(AMOUNT_MALFORMED, params={"value": value})
+            if isinstance(value, int | float | Decimal):
+                return _million_number_to_dong(value)
+            return parse_amount(str(value), unit=MILLION)
+        except ValidationError as error:
+            raise ValueError(error.messages[0]) from None
+
+    def render(self, value: int | None, obj: Any = None, **kwargs: Any) -> str:
+        return "" if value is None else format_million(value)
+
+
+def _million_number_to_dong(value: float | int | Decimal) -> int:
+    """Convert a triệu đồng number from a cell to whole đồng exactly: its shortest decimal text (never float
+    arithmetic), written in Vietnamese notation, goes through the one amount parser and its checks."""
+    return parse_amount(_plain_number(value).replace(".", ","), unit=MILLION)
+
+
+class _FigureLoader(BaseInstanceLoader):
+    def get_instance(self, row: dict) -> BudgetFigure | None:
+        return self.resource.figure_for(row)
+
+
+class BudgetFigureResource(resources.Resource):
+    """Match each row to a figure of the plan by (line code, unit); the amount is the only field it changes.
+
+    Never touches the database: figures come from the plan as fetched once, and saving a row records it in
+    `self.saved` for the caller to turn into a BudgetEdit.
+    """
+
+    line_code = fields.Field(attribute="line_code", column_name="code", widget=TextWidget(), readonly=True)
+    unit = fields.Field(attribute="unit", column_name="unit", widget=UnitWidget(), readonly=True)
+    amount = fields.Field(attribute="amount", column_name="amount", widget=MillionAmountWidget())
+
+    class Meta:
+        import_id_fields = ("line_code", "unit")
+        instance_loader_class = _FigureLoader
+        skip_unchanged = True
+        report_skipped = True
+        store_instance = True
+        skip_html_diff = True
+        use_transactions = False
+
+    def __init__(self, figures: dict[Key, BudgetFigure]):
+        super().__init__()
+        self.figures = figures
+        self.codes = {code for code, _unit in figures}
+        self.seen: dict[Key, int] = {}
+        self.saved: list[BudgetFigure] = []
+
+    def key(self, row: dict) -> Key:
+        unit = self.fields["unit"].clean(row)
+        return self.fields["line_code"].clean(row), None if unit is None else _match_key(unit)
+
+    def figure_for(self, row: dict) -> BudgetFigure | None:
+        figure = self.figures.get(self.key(row))
+        return None if figure is None else replace(figure)
+
+    def before_import_row(self, row: dict, **kwargs: Any) -> None:
+        code, unit = key = self.key(row)
+        if not code:
+            raise ValidationError({"line_code": CODE_MISSING})
+        if key in self.seen:
+            label = WHOLE_LINE if unit is None else self.fields["unit"].clean(row)
+            raise ValidationError({"unit": DUPLICATE_ROW % {"row": self.seen[key], "code": code, "unit": label}})
+        self.seen[key] = row["row"]
+
+    def init_instance(self, row: dict | None = None) -> BudgetFigure:
+        """A figure the plan does not have: the importer changes amounts, it does not invent lines or units."""
+        code = self.fields["line_code"].clean(row)
+        if code not in self.codes:
+            raise ValidationError({"line_code": UNKNOWN_LINE % {"code": code}})
+        raise ValidationError({"unit": UNKNOWN_UNIT % {"unit": self.fields["unit"].clean(row), "code": code}})
+
+    def validate_instance(self, instance: BudgetFigure, import_validation_errors=None, validate_unique=True) -> None:
+        errors = dict(import_validation_errors or {})
+        if instance.unit is None and instance.amount is None and "amount" not in errors:
+            errors["amount"] = ValidationError(LINE_AMOUNT_REQUIRED % {"code": instance.line_code})
+        if errors:
+            raise ValidationError(errors)
+
+    def do_instance_save(self, instance: BudgetFigure, is_create: bool) -> None:
+        self.saved.append(instance)
+
+
+def _plan_figures(plan: Plan) -> dict[Key, BudgetFigure]:
+    """Index the plan's figures (plan fetched with_document: no queries here)."""
+    figures = {}
+    for item in plan.items.all():
+        figures[(item.code, None)] = BudgetFigure(item.code, None, item.amount, item.pk)
+        allocations = {a.unit_id: a.amount for a in item.allocations.all() if a.source_id == item.source_id}
+        for implementing in item.implementing_units.all():
+            unit = implementing.unit
+            figures[(item.code, _match_key(unit.name))] = BudgetFigure(
+                item.code, unit.name, allocations.get(unit.pk), item.pk, unit.pk
+            )
+    return figures
+
+
+def read_budget_workbook(plan: Plan, file_bytes: bytes) -> ParsedWorkbook:
+    """Read a budget workbook for `plan` and return what it would change, row by row, or why it is refused.
+
+    Only figures that differ from the plan's current ones enter the edit. Nothing is written to the database.
+    """
+    try:
+        sheet = _read_sheet_data(file_bytes)
+    except WorkbookRefused as refused:
+        return ParsedWorkbook(errors=[refused.error])
+    plan = Plan.objects.with_document().get(pk=plan.pk)
+    if sheet.plan_id != plan.pk:
+        message = OTHER_PLAN % {"other": sheet.plan_label, "plan": f"{plan.document_number} ({plan.year})"}
+        return ParsedWorkbook(errors=[RowError(None, None, str(message))])
+    resource = BudgetFigureResource(_plan_figures(plan))
+    result = resource.import_data(sheet.dataset, dry_run=False, use_transactions=False)
+    preview, errors = _row_outcomes(sheet, result)
+    errors = sorted([*sheet.errors, *errors], key=lambda e: (e.row or 0, e.column or ""))
+    if errors:
+        return ParsedWorkbook(based_on=sheet.based_on, preview=preview, errors=errors)
+    return ParsedWorkbook(edit=_edit_of(resource.saved), based_on=sheet.based_on, preview=preview)
+
+
+def _row_outcomes(sheet: SheetData, result: Result) -> tuple[list[PreviewRow], list[RowError]]:
+    columns = {"line_code": sheet.columns["code"], "unit": sheet.columns["unit"], "amount": sheet.columns["amount"]}
+    preview: list[PreviewRow] = []
+    errors = [RowError(None, None, str(ROW_UNREADABLE)) for _error in result.base_errors]
+    for values, outcome in zip(sheet.dataset, result.rows, strict=True):
+        row = values[0]
+        if outcome.import_type == RowResult.IMPORT_TYPE_UPDATE:
+            new, old = outcome.instance, outcome.original
+            preview.append(PreviewRow(row, new.line_code, new.unit, old.amount, new.amount))
+        elif outcome.import_type == RowResult.IMPORT_TYPE_INVALID:
+            errors.extend(_validation_errors(row, outcome.validation_error, columns))
+        elif outcome.import_type == RowResult.IMPORT_TYPE_ERROR:
+            logger.error("Budget workbook row %s failed: %s", row, [e.error for e in outcome.errors])
+            errors.append(RowError(row, None, str(ROW_UNREADABLE)))
+    return preview, errors
+
+
+def _validation_errors(row: int, error: ValidationError, columns: dict[str, str]) -> Iterable[RowError]:
+    for name, messages in error.message_dict.items():
+        column = None if name == NON_FIELD_ERRORS else columns.get(name)
+        for message in messages:
+            yield RowError(row, column, message)
+
+
+def _edit_of(figures: list[BudgetFigure]) -> BudgetEdit:
+    edit = BudgetEdit()
+    for figure in figures:
+        if figure.unit_id is None:
+            edit.line_amounts[figure.item_id] = figure.amount
+        else:
+            edit.allocations[(figure.item_id, figure.unit_id)] = figure.amount
+    return edit
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Applying
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def changes_since_export(plan: Plan, parsed: ParsedWorkbook) -> list[BudgetChange]:
+    """Return the budget changes recorded after the workbook was exported (all of them if it carries no mark)."""
+    return plan_budget_history(plan, since=parsed.based_on)
+
+
+def budget_workbook_import(
+    *, plan: Plan, parsed: ParsedWorkbook, by, based_on: datetime.datetime | None
+) -> list[BudgetChange]:
+    """Apply a parsed workbook through budget_apply (reason "import"); refuse one that has errors.
+
+    Raise StaleBudget when the plan's money changed after `based_on`, BudgetRefused when the result breaks a rule.
+    """
+    if not parsed.ok:
+        raise ValidationError(IMPORT_HAS_ERRORS, code="workbook_errors")
+    return budget_apply(plan=plan, edit=parsed.edit, by=by, reason=REASON_IMPORT, based_on=based_on)
+
+
+class _TrialOver(Exception):
+    pass
+
+
+def budget_workbook_trial(*, plan: Plan, parsed: ParsedWorkbook) -> list[str]:
+    """Run the import through budget_apply in a transaction that is always rolled back; return why it would be
+    refused (empty when it would apply). Staleness is not checked here: see changes_since_export."""
+    try:
+        with transaction.atomic():
+            budget_workbook_import(plan=plan, parsed=parsed, by=None, based_on=None)
+            raise _TrialOver
+    except _TrialOver:
+        return []
+    except BudgetRefused as refused:
+        return [violation.message for violation in refused.violations]
+    except ValidationError as error:
+        return list(error.messages)

@@ -1,0 +1,147 @@
+"""The budget workbook in the browser: download it, upload it back, see every change, then confirm.
+
+The uploaded bytes wait in the (database-backed) session between the preview and the confirmation, so what is
+applied is exactly what was previewed; the confirmation re-reads them against the plan as it is then.
+"""
+
+import base64
+import datetime
+import hashlib
+import io
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from budgets.excel import (
+    COL_AMOUNT,
+    FILE_TOO_LARGE,
+    HEADERS,
+    MAX_FILE_BYTES,
+    budget_workbook_import,
+    budget_workbook_trial,
+    changes_since_export,
+    export_budget_workbook,
+    read_budget_workbook,
+    workbook_filename,
+)
+from budgets.services import BudgetRefused, StaleBudget
+from plans.models import Plan
+from plans.permissions import can_edit_budgets, can_read_plans
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE = "budgets/budget_import.html"
+
+UPLOAD_AGAIN = _("The uploaded workbook is no longer available: upload it again.")
+CONFIRM_OVERWRITE = _("Tick the box to confirm that you want to overwrite the newer changes.")
+IMPORTED = _("Workbook imported: %(count)d change(s) recorded.")
+
+
+class WorkbookUploadForm(forms.Form):
+    workbook = forms.FileField(label=_("Budget workbook (.xlsx)"))
+
+    def clean_workbook(self) -> bytes:
+        upload = self.cleaned_data["workbook"]
+        if upload.size > MAX_FILE_BYTES:
+            size = f"{upload.size / 1024 / 1024:.1f}".replace(".", ",")
+            raise forms.ValidationError(
+                FILE_TOO_LARGE, code="too_large", params={"size": size, "limit": MAX_FILE_BYTES // 1024 // 1024}
+            )
+        return upload.read()
+
+
+class ImportConfirmForm(forms.Form):
+    digest = forms.CharField(widget=forms.HiddenInput)
+    overwrite = forms.BooleanField(required=False, label=_("I have seen the newer changes and want to overwrite them"))
+
+
+def budget_export(request: HttpRequest, pk: int) -> FileResponse:
+    if not can_read_plans(request.user):
+        raise PermissionDenied
+    plan = get_object_or_404(Plan, pk=pk)
+    data = export_budget_workbook(plan)
+    return FileResponse(
+        io.BytesIO(data), as_attachment=True, filename=workbook_filename(plan), content_type=XLSX_CONTENT_TYPE
+    )
+
+
+def budget_import(request: HttpRequest, pk: int) -> HttpResponse:
+    if not can_edit_budgets(request.user):
+        raise PermissionDenied
+    plan = get_object_or_404(Plan, pk=pk)
+    if plan.status != Plan.Status.DRAFT:
+        return render(request, TEMPLATE, _context(plan, not_draft=True))
+    if request.method == "POST" and "confirm" in request.POST:
+        return _confirm(request, plan)
+    form = WorkbookUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        return _preview(request, plan, form.cleaned_data["workbook"])
+    return render(request, TEMPLATE, _context(plan, upload_form=form))
+
+
+def _context(plan: Plan, **extra) -> dict:
+    return {"plan": plan, "amount_header": HEADERS[COL_AMOUNT], "max_mb": MAX_FILE_BYTES // 1024 // 1024, **extra}
+
+
+def _session_key(plan: Plan) -> str:
+    return f"budget_import_{plan.pk}"
+
+
+def _preview(
+    request: HttpRequest, plan: Plan, data: bytes, confirm_form: ImportConfirmForm | None = None
+) -> HttpResponse:
+    """Show what the workbook changes, what changed since it was exported and whether the rules would hold;
+    keep the bytes for the confirmation only when there is something that can be applied."""
+    parsed = read_budget_workbook(plan, data)
+    context = _context(plan, upload_form=WorkbookUploadForm(), parsed=parsed)
+    request.session.pop(_session_key(plan), None)
+    if parsed.ok and not parsed.edit.is_empty():
+        stale = changes_since_export(plan, parsed)
+        refusals = budget_workbook_trial(plan=plan, parsed=parsed)
+        context.update(stale_changes=stale, refusals=refusals)
+        if not refusals:
+            digest = hashlib.sha256(data).hexdigest()
+            request.session[_session_key(plan)] = {
+                "digest": digest,
+                "data": base64.b64encode(data).decode("ascii"),
+                "seen_until": stale[0].when.isoformat() if stale else None,
+            }
+            context["confirm_form"] = confirm_form or ImportConfirmForm(initial={"digest": digest})
+    return render(request, TEMPLATE, context)
+
+
+def _confirm(request: HttpRequest, plan: Plan) -> HttpResponse:
+    form = ImportConfirmForm(request.POST)
+    stored = request.session.get(_session_key(plan))
+    if not form.is_valid() or not stored or stored["digest"] != form.cleaned_data["digest"]:
+        messages.error(request, UPLOAD_AGAIN)
+        return redirect("budgets:budget_import", pk=plan.pk)
+    data = base64.b64decode(stored["data"])
+    parsed = read_budget_workbook(plan, data)
+    if not parsed.ok or parsed.edit.is_empty():
+        return _preview(request, plan, data)
+    overwrite = form.cleaned_data["overwrite"]
+    if changes_since_export(plan, parsed) and not overwrite:
+        form.add_error("overwrite", CONFIRM_OVERWRITE)
+        return _preview(request, plan, data, confirm_form=form)
+    try:
+        changes = budget_workbook_import(
+            plan=plan, parsed=parsed, by=request.user, based_on=_based_on(parsed, stored, overwrite)
+        )
+    except (StaleBudget, BudgetRefused, ValidationError):
+        # The preview shows the newer changes, or the rules the result would break, as they are now.
+        return _preview(request, plan, data)
+    request.session.pop(_session_key(plan), None)
+    messages.success(request, IMPORTED % {"count": len(changes)})
+    return redirect("budgets:budget_report", pk=plan.pk)
+
+
+def _based_on(parsed, stored: dict, overwrite: bool) -> datetime.datetime | None:
+    """Overwriting covers the changes the user was shown, not any that arrived after the preview."""
+    if overwrite and stored.get("seen_until"):
+        return parse_datetime(stored["seen_until"])
+    return parsed.based_on

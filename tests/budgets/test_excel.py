@@ -1,0 +1,558 @@
+import datetime
+import io
+import zipfile
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from openpyxl import Workbook, load_workbook
+
+from budgets import excel
+from budgets.excel import (
+    COL_AMOUNT,
+    COL_CODE,
+    COL_UNIT,
+    META_SHEET,
+    SHEET_TITLE,
+    budget_workbook_import,
+    budget_workbook_trial,
+    changes_since_export,
+    export_budget_workbook,
+    neutralise_formula,
+    read_budget_workbook,
+    workbook_filename,
+)
+from budgets.history import latest_change_time, plan_budget_history
+from budgets.models import Allocation
+from budgets.services import BudgetEdit, BudgetRefused, StaleBudget, budget_apply
+from lai_chau.money import AMOUNT_FRACTIONAL_DONG, AMOUNT_MALFORMED, AMOUNT_NEGATIVE
+from plans.models import ImplementingUnit, OrgUnit, Plan, PlanItem
+from tests.budgets.workbooks import edit_workbook, open_workbook, row_of, save, snapshot, with_amounts
+from tests.factories import make_plan
+
+OFFICE = "Văn phòng HĐND-UBND thành phố"
+HEALTH = "Trung tâm Y tế thành phố"
+LDTBXH = "Phòng Lao động - Thương binh và Xã hội thành phố"
+
+
+def _item(plan, code) -> PlanItem:
+    return next(item for item in plan.items.select_related("project", "sub_project") if item.code == code)
+
+
+@pytest.fixture
+def workbook(seed) -> bytes:
+    return export_budget_workbook(seed)
+
+
+# --- export ---------------------------------------------------------------------------------------------------
+
+
+def test_the_workbook_is_laid_out_as_a_vietnamese_budget_table(seed, workbook):
+    sheet = load_workbook(io.BytesIO(workbook))[SHEET_TITLE]
+    texts = [str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert "ỦY BAN NHÂN DÂN THÀNH PHỐ LAI CHÂU" in texts
+    assert any("Kế hoạch số 4159/KH-UBND ngày 29/12/2023" in text for text in texts)
+    assert seed.summary in texts
+    assert "ĐVT: triệu đồng" in texts
+    header = [cell.value for cell in sheet[8]]
+    assert header == [
+        "STT",
+        "Mã dự án",
+        "Nội dung",
+        "Đơn vị thực hiện",
+        "Nguồn vốn",
+        "Số tiền (triệu đồng)",
+        "Ghi chú",
+    ]
+    line_2 = row_of(sheet, "2")
+    assert [sheet.cell(line_2, c).value for c in (1, 2, 4, 6)] == [1, "2", "Cả nội dung", 530]
+    assert sheet.cell(row_of(sheet, "2", "UBND xã Sùng Phài"), COL_AMOUNT).value == 530
+    assert sheet.cell(row_of(sheet, "3.2", OFFICE), COL_AMOUNT).value is None  # not split yet
+    total_row = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == "TỔNG CỘNG")
+    assert sheet.cell(total_row, COL_AMOUNT).value == 1728
+    ceiling = sheet.cell(total_row + 1, 1).value
+    assert "Mức trần" in ceiling and "Công văn số 5114/UBND-TH ngày 28/12/2023" in ceiling
+    assert sheet.cell(total_row + 1, COL_AMOUNT).value == 1728
+    assert any(text.startswith("Kiểm tra quy tắc kinh phí – ĐẠT") for text in texts)
+
+
+def test_the_workbook_prints_on_a4_landscape_with_grouped_amounts(workbook):
+    sheet = load_workbook(io.BytesIO(workbook))[SHEET_TITLE]
+    assert sheet.page_setup.orientation == "landscape"
+    assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert sheet.print_title_rows == "$8:$8"
+    assert sheet.cell(row_of(sheet, "4.1"), COL_AMOUNT).number_format == "#,##0"
+    assert sheet.column_dimensions["C"].width >= 40
+
+
+def test_fractional_amounts_are_exported_exactly_and_read_back_unchanged(seed, staff_user):
+    line = _item(seed, "3.2")
+    office, health = OrgUnit.objects.get(name=OFFICE), OrgUnit.objects.get(name=HEALTH)
+    edit = BudgetEdit(allocations={(line.pk, office.pk): 12_345_678, (line.pk, health.pk): 300_000_001})
+    budget_apply(plan=seed, edit=edit, by=staff_user, reason="editor")
+    data = export_budget_workbook(seed)
+    sheet = load_workbook(io.BytesIO(data))[SHEET_TITLE]
+    cell = sheet.cell(row_of(sheet, "3.2", OFFICE), COL_AMOUNT)
+    assert Decimal(str(cell.value)) == Decimal("12.345678")
+    assert cell.number_format == "#,##0.######"
+    parsed = read_budget_workbook(seed, data)
+    assert parsed.ok and parsed.edit.is_empty()
+
+
+def test_the_workbook_records_its_plan_and_the_change_it_is_based_on(seed, workbook):
+    meta_sheet = load_workbook(io.BytesIO(workbook))[META_SHEET]
+    meta = dict(meta_sheet.iter_rows(values_only=True))
+    assert meta_sheet.sheet_state == "hidden"
+    assert meta["plan_id"] == str(seed.pk)
+    assert datetime.datetime.fromisoformat(meta["based_on"]) == latest_change_time(seed)
+
+
+def test_the_file_name_names_the_plan():
+    assert workbook_filename(Plan(number=4159, symbol="KH-UBND", year=2024)) == "Kinh-phi-4159-KH-UBND-2024.xlsx"
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"])
+def test_text_a_spreadsheet_would_run_as_a_formula_is_neutralised(text):
+    assert neutralise_formula(text) == "'" + text
+
+
+def test_ordinary_text_is_left_alone():
+    assert neutralise_formula("UBND xã Sùng Phài") == "UBND xã Sùng Phài"
+
+
+def test_a_unit_named_like_a_formula_is_exported_as_text_and_still_matches_on_import(seed):
+    line = _item(seed, "2")
+    unit = OrgUnit.objects.create(
+        code="formula-unit",
+        name='=HYPERLINK("http://example.invalid","bấm")',
+        kind="department",
+        valid_from=datetime.date(2020, 1, 1),
+    )
+    ImplementingUnit.objects.create(item=line, unit=unit, position=2)
+    data = export_budget_workbook(seed)
+    sheet = load_workbook(io.BytesIO(data))[SHEET_TITLE]
+    assert not [cell.coordinate for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
+    names = [sheet.cell(r, COL_UNIT).value for r in range(1, sheet.max_row + 1)]
+    assert "'" + unit.name in names
+    parsed = read_budget_workbook(seed, data)
+    assert parsed.ok and parsed.edit.is_empty()
+    changed = read_budget_workbook(seed, with_amounts(data, {("2", "'" + unit.name): 0}))
+    assert changed.ok and changed.edit.allocations == {(line.pk, unit.pk): 0}
+
+
+# --- round trip -------------------------------------------------------------------------------------------------
+
+
+def test_export_then_import_unchanged_gives_an_empty_edit_and_changes_nothing(seed, staff_user, workbook):
+    before, history = snapshot(seed), plan_budget_history(seed)
+    parsed = read_budget_workbook(seed, workbook)
+    assert parsed.ok and parsed.edit.is_empty() and parsed.preview == []
+    assert parsed.based_on == latest_change_time(seed)
+    assert budget_workbook_import(plan=seed, parsed=parsed, by=staff_user, based_on=parsed.based_on) == []
+    assert snapshot(seed) == before
+    assert plan_budget_history(seed) == history
+
+
+def test_splitting_line_3_2_between_its_two_units_applies_and_shows_in_the_history(seed, staff_user, workbook):
+    data = with_amounts(workbook, {("3.2", OFFICE): 42, ("3.2", HEALTH): "300"})
+    parsed = read_budget_workbook(seed, data)
+    assert parsed.ok
+    assert [(p.line, p.unit, p.old, p.new) for p in parsed.preview] == [
+        ("3.2", OFFICE, None, 42_000_000),
+        ("3.2", HEALTH, None, 300_000_000),
+    ]
+    budget_workbook_import(plan=seed, parsed=parsed, by=staff_user, based_on=parsed.based_on)
+    assert dict(Allocation.objects.filter(item=_item(seed, "3.2")).values_list("unit__name", "amount")) == {
+        OFFICE: 42_000_000,
+        HEALTH: 300_000_000,
+    }
+    recorded = {(c.kind, c.line, c.unit, c.old, c.new, c.reason, c.user) for c in plan_budget_history(seed)[:2]}
+    assert recorded == {
+        ("allocation", "3.2", OFFICE, None, 42_000_000, "import", "ldtbxh"),
+        ("allocation", "3.2", HEALTH, None, 300_000_000, "import", "ldtbxh"),
+    }
+
+
+def test_amounts_typed_as_text_in_vietnamese_notation_are_read(seed, workbook):
+    parsed = read_budget_workbook(seed, with_amounts(workbook, {("3.2", OFFICE): "41,5", ("3.2", HEALTH): "300,5"}))
+    assert parsed.ok
+    assert [p.new for p in parsed.preview] == [41_500_000, 300_500_000]
+
+
+def test_moving_money_between_lines_and_emptying_an_allocation(seed, workbook):
+    data = with_amounts(
+        workbook, {("2", None): 529, ("2", "UBND xã Sùng Phài"): 529, ("7.2", None): 23, ("7.2", LDTBXH): None}
+    )
+    parsed = read_budget_workbook(seed, data)
+    line_2, line_7_2 = _item(seed, "2"), _item(seed, "7.2")
+    assert parsed.edit.line_amounts == {line_2.pk: 529_000_000, line_7_2.pk: 23_000_000}
+    ldtbxh = OrgUnit.objects.get(name=LDTBXH)
+    assert parsed.edit.allocations[(line_7_2.pk, ldtbxh.pk)] is None
+    budget_workbook_import(plan=seed, parsed=parsed, by=None, based_on=parsed.based_on)
+    assert not Allocation.objects.filter(item=line_7_2).exists()
+
+
+def test_a_result_that_breaks_a_budget_rule_is_refused_with_the_rule_and_changes_nothing(seed, workbook):
+    parsed = read_budget_workbook(seed, with_amounts(workbook, {("7.2", None): 23}))
+    assert parsed.ok
+    before = snapshot(seed)
+    [message] = budget_workbook_trial(plan=seed, parsed=parsed)
+    assert "1.000.000 đồng" in message
+    with pytest.raises(BudgetRefused) as refused:
+        budget_workbook_import(plan=seed, parsed=parsed, by=None, based_on=parsed.based_on)
+    assert [v.rule for v in refused.value.violations] == ["ceiling_exceeded"]
+    assert snapshot(seed) == before
+
+
+def test_a_stale_workbook_is_told_what_changed_and_applies_only_when_forced(
+    seed, staff_user, finance_officer, workbook
+):
+    line = _item(seed, "7.1")
+    ldtbxh = OrgUnit.objects.get(name=LDTBXH)
+    newer = BudgetEdit(line_amounts={line.pk: 50_000_000}, allocations={(line.pk, ldtbxh.pk): 50_000_000})
+    budget_apply(plan=seed, edit=newer, by=finance_officer, reason="editor")
+    after_newer = snapshot(seed)
+    parsed = read_budget_workbook(seed, with_amounts(workbook, {("3.2", OFFICE): 42}))
+    assert {(c.line, c.old, c.new, c.user) for c in changes_since_export(seed, parsed)} == {
+        ("7.1", 51_000_000, 50_000_000, "taichinh")
+    }
+    with pytest.raises(StaleBudget):
+        budget_workbook_import(plan=seed, parsed=parsed, by=staff_user, based_on=parsed.based_on)
+    assert snapshot(seed) == after_newer
+    budget_workbook_import(plan=seed, parsed=parsed, by=staff_user, based_on=None)
+    # The workbook still shows 7.1 at 51: overwriting puts the exported figures back.
+    assert PlanItem.objects.get(pk=line.pk).amount == 51_000_000
+
+
+# --- refused workbooks ------------------------------------------------------------------------------------------
+
+
+def _refused(plan, data: bytes, message, cell: str | None = None, monkeypatch=None) -> None:
+    """Assert the workbook is refused with `message` (at `cell`) and that importing it changes nothing."""
+    before, history = snapshot(plan), plan_budget_history(plan)
+    parsed = read_budget_workbook(plan, data)
+    assert str(message) in [e.message for e in parsed.errors], parsed.errors
+    if cell is not None:
+        assert cell in [e.cell for e in parsed.errors if e.message == str(message)]
+    assert parsed.edit.is_empty()
+    with pytest.raises(ValidationError):
+        budget_workbook_import(plan=plan, parsed=parsed, by=None, based_on=None)
+    assert snapshot(plan) == before
+    assert plan_budget_history(plan) == history
+
+
+def _zip(parts: dict[str, bytes]) -> bytes:
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return output.getvalue()
+
+
+def test_random_bytes_are_refused(seed):
+    _refused(seed, bytes(range(256)) * 40, excel.NOT_XLSX)
+
+
+def test_a_csv_renamed_xlsx_is_refused(seed):
+    _refused(seed, "Mã dự án;Đơn vị thực hiện;Số tiền\n3.2;Trung tâm Y tế thành phố;300\n".encode(), excel.NOT_XLSX)
+
+
+def test_an_empty_file_is_refused(seed):
+    _refused(seed, b"", excel.FILE_EMPTY)
+
+
+def test_a_file_over_the_size_cap_is_refused_before_it_is_opened(seed, monkeypatch):
+    monkeypatch.setattr(excel, "load_workbook", _must_not_open)
+    _refused(seed, b"PK" + b"\0" * excel.MAX_FILE_BYTES, excel.FILE_TOO_LARGE % {"size": "5,0", "limit": 5})
+
+
+def _must_not_open(*args, **kwargs):
+    raise AssertionError("openpyxl must not open this file")
+
+
+def test_a_zip_bomb_is_refused_from_its_central_directory_before_it_is_opened(seed, monkeypatch):
+    monkeypatch.setattr(excel, "load_workbook", _must_not_open)
+    bomb = _zip({"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": b"\0" * (21 * 1024 * 1024)})
+    assert len(bomb) < 100_000
+    _refused(seed, bomb, excel.ZIP_TOO_LARGE % {"limit": 20})
+
+
+def test_a_zip_with_thousands_of_parts_is_refused(seed, monkeypatch):
+    monkeypatch.setattr(excel, "load_workbook", _must_not_open)
+    parts = {"[Content_Types].xml": b"<Types/>", **{f"x/{i}.xml": b"" for i in range(excel.MAX_ZIP_ENTRIES)}}
+    _refused(seed, _zip(parts), excel.ZIP_TOO_MANY_PARTS % {"count": excel.MAX_ZIP_ENTRIES + 1})
+
+
+def test_a_zip_that_is_not_a_workbook_is_refused(seed):
+    _refused(seed, _zip({"word/document.xml": b"<w:document/>"}), excel.NOT_XLSX)
+
+
+def test_a_damaged_workbook_is_refused(seed):
+    parts = {"[Content_Types].xml": b"<Types", "xl/workbook.xml": b"not xml at all"}
+    _refused(seed, _zip(parts), excel.UNREADABLE)
+
+
+def test_a_workbook_without_the_budget_sheet_is_refused(seed, workbook):
+    book = open_workbook(workbook)
+    book[SHEET_TITLE].title = "Sheet1"
+    _refused(seed, save(book), excel.SHEET_MISSING % {"sheet": SHEET_TITLE})
+
+
+def test_a_workbook_not_exported_by_the_application_is_refused(seed, workbook):
+    book = open_workbook(workbook)
+    del book[META_SHEET]
+    _refused(seed, save(book), excel.META_MISSING % {"sheet": META_SHEET})
+
+
+def test_a_workbook_with_a_damaged_meta_sheet_is_refused(seed, workbook):
+    book = open_workbook(workbook)
+    book[META_SHEET]["B5"].value = "hôm qua"
+    _refused(seed, save(book), excel.META_INVALID % {"sheet": META_SHEET})
+
+
+def test_a_missing_header_column_is_refused(seed, workbook):
+    data = edit_workbook(workbook, lambda sheet: setattr(sheet.cell(8, COL_UNIT), "value", "Đơn vị"))
+    _refused(seed, data, excel.COLUMN_MISSING % {"column": "Đơn vị thực hiện"})
+
+
+def test_a_sheet_without_a_header_row_is_refused(seed, workbook):
+    data = edit_workbook(workbook, lambda sheet: setattr(sheet.cell(8, COL_CODE), "value", "Mã"))
+    _refused(seed, data, excel.HEADER_MISSING % {"column": "Mã dự án", "rows": excel.HEADER_SEARCH_ROWS})
+
+
+def test_an_empty_sheet_is_refused(seed, workbook):
+    book = open_workbook(workbook)
+    index = book.sheetnames.index(SHEET_TITLE)
+    del book[SHEET_TITLE]
+    book.create_sheet(SHEET_TITLE, index)
+    _refused(seed, save(book), excel.SHEET_EMPTY % {"sheet": SHEET_TITLE})
+
+
+def test_a_sheet_without_budget_rows_is_refused(seed, workbook):
+    def remove_rows(sheet):
+        total = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == "TỔNG CỘNG")
+        sheet.delete_rows(9, total - 9)
+
+    _refused(seed, edit_workbook(workbook, remove_rows), excel.NO_DATA_ROWS)
+
+
+def test_too_many_rows_are_refused(seed, workbook, monkeypatch):
+    monkeypatch.setattr(excel, "MAX_DATA_ROWS", 14)  # the seed's table has 15 rows: 7 lines, 8 units
+    _refused(seed, workbook, excel.TOO_MANY_ROWS % {"limit": "14"})
+
+
+def test_a_table_of_exactly_the_row_cap_is_read(seed, workbook, monkeypatch):
+    monkeypatch.setattr(excel, "MAX_DATA_ROWS", 15)
+    parsed = read_budget_workbook(seed, workbook)
+    assert parsed.ok and parsed.edit.is_empty()
+
+
+def test_blank_rows_inside_the_table_are_ignored(seed, workbook):
+    def add_blank_rows(sheet):
+        row = row_of(sheet, "4.1")
+        sheet.insert_rows(row, 2)
+        sheet.cell(row + 1, COL_CODE).value = "   "
+
+    parsed = read_budget_workbook(seed, edit_workbook(workbook, add_blank_rows))
+    assert parsed.ok and parsed.edit.is_empty()
+
+
+def test_a_workbook_of_another_plan_is_refused(seed):
+    other = make_plan(lines=1, units_per_line=1, number=9100)
+    _refused(
+        seed,
+        export_budget_workbook(other),
+        excel.OTHER_PLAN % {"other": "9100/KH-UBND (2026)", "plan": "4159/KH-UBND (2024)"},
+    )
+
+
+def test_an_unknown_line_code_is_refused(seed, workbook):
+    data = edit_workbook(
+        workbook, lambda sheet: setattr(sheet.cell(row_of(sheet, "3.2", HEALTH), COL_CODE), "value", "9.9")
+    )
+    sheet = open_workbook(workbook)[SHEET_TITLE]
+    _refused(seed, data, excel.UNKNOWN_LINE % {"code": "9.9"}, cell=f"B{row_of(sheet, '3.2', HEALTH)}")
+
+
+def test_an_unknown_unit_name_is_refused(seed, workbook):
+    row = row_of(open_workbook(workbook)[SHEET_TITLE], "2", "UBND xã Sùng Phài")
+    data = edit_workbook(workbook, lambda sheet: setattr(sheet.cell(row, COL_UNIT), "value", "UBND xã San Thàng"))
+    _refused(seed, data, excel.UNKNOWN_UNIT % {"unit": "UBND xã San Thàng", "code": "2"}, cell=f"D{row}")
+
+
+def test_a_row_without_a_line_code_is_refused(seed, workbook):
+    row = row_of(open_workbook(workbook)[SHEET_TITLE], "3.2", OFFICE)
+    data = edit_workbook(workbook, lambda sheet: setattr(sheet.cell(row, COL_CODE), "value", None))
+    _refused(seed, data, excel.CODE_MISSING, cell=f"B{row}")
+
+
+def test_text_that_is_not_an_amount_is_refused(seed, workbook):
+    row = row_of(open_workbook(workbook)[SHEET_TITLE], "3.2", OFFICE)
+    data = with_amounts(workbook, {("3.2", OFFICE): "năm trăm"})
+    message = AMOUNT_MALFORMED % {"value": "năm trăm"}
+    assert "không phải là số tiền hợp lệ" in str(message)
+    _refused(seed, data, message, cell=f"F{row}")
+
+
+def test_a_negative_amount_is_refused(seed, workbook):
+    row = row_of(open_workbook(workbook)[SHEET_TITLE], "3.2", OFFICE)
+    assert str(AMOUNT_NEGATIVE) == "Số tiền không được âm."
+    _refused(seed, with_amounts(workbook, {("3.2", OFFICE): -5}), AMOUNT_NEGATIVE, cell=f"F{row}")
+
+
+def test_a_fraction_of_a_dong_is_refused(seed, workbook):
+    data = with_amounts(workbook, {("3.2", OFFICE): 0.0000001})
+    _refused(seed, data, AMOUNT_FRACTIONAL_DONG % {"value": "0,0000001"})
+
+
+def test_a_fraction_of_a_dong_typed_as_text_is_refused(seed, workbook):
+    data = with_amounts(workbook, {("3.2", OFFICE): "12,3456789"})
+    _refused(seed, data, AMOUNT_FRACTIONAL_DONG % {"value": "12,3456789"})
+
+
+def test_a_formula_is_refused(seed, workbook):
+    row = row_of(open_workbook(workbook)[SHEET_TITLE], "3.2", OFFICE)
+    data = with_amounts(workbook, {("3.2", OFFICE): "=342/2"})
+    _refused(seed, data, excel.FORMULA_CELL % {"formula": "=342/2"}, cell=f"F{row}")
+
+
+def test_an_error_cell_is_refused(seed, workbook):
+    row = row_of(open_workbook(workbook)[SHEET_TITLE], "3.2", OFFICE)
+    data = with_amounts(workbook, {("3.2", OFFICE): "#REF!"})
+    _refused(seed, data, excel.ERROR_CELL % {"value": "#REF!"}, cell=f"F{row}")
+
+
+def test_a_date_is_refused(seed, workbook):
+    data = with_amounts(workbook, {("3.2", OFFICE): datetime.date(2024, 3, 1)})
+    _refused(seed, data, excel.DATE_CELL)
+
+
+def test_an_empty_line_amount_is_refused(seed, workbook):
+    _refused(seed, with_amounts(workbook, {("4.1", None): None}), excel.LINE_AMOUNT_REQUIRED % {"code": "4.1"})
+
+
+def test_a_duplicate_row_is_refused(seed, workbook):
+    first = row_of(open_workbook(workbook)[SHEET_TITLE], "3.2", HEALTH)
+
+    def duplicate(sheet):
+        sheet.insert_rows(first + 1)
+        for column in range(1, 8):
+            sheet.cell(first + 1, column).value = sheet.cell(first, column).value
+        sheet.cell(first + 1, COL_AMOUNT).value = 100
+
+    message = excel.DUPLICATE_ROW % {"row": first, "code": "3.2", "unit": HEALTH}
+    _refused(seed, edit_workbook(workbook, duplicate), message, cell=f"D{first + 1}")
+
+
+def test_every_bad_row_is_reported_at_once(seed, workbook):
+    data = with_amounts(workbook, {("3.2", OFFICE): -1, ("3.2", HEALTH): "abc", ("4.1", None): "=1"})
+    parsed = read_budget_workbook(seed, data)
+    assert [e.column for e in parsed.errors] == ["F", "F", "F"]
+    assert len({e.row for e in parsed.errors}) == 3
+
+
+# --- commands ---------------------------------------------------------------------------------------------------
+
+
+def _run(*args) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err)
+    except SystemExit as exit_:
+        return exit_.code, out.getvalue(), err.getvalue()
+    return 0, out.getvalue(), err.getvalue()
+
+
+def test_export_budget_writes_the_workbook(seed, tmp_path):
+    target = tmp_path / "kinh-phi.xlsx"
+    code, out, _err = _run("export_budget", "4159/KH-UBND", "-o", str(target))
+    assert code == 0 and str(target) in out
+    assert read_budget_workbook(seed, target.read_bytes()).edit.is_empty()
+
+
+def test_export_budget_names_an_unknown_plan(seed, tmp_path):
+    code, _out, err = _run("export_budget", "1/KH-UBND", "-o", str(tmp_path / "x.xlsx"))
+    assert code == 2 and "Không có kế hoạch số 1/KH-UBND" in err
+
+
+def test_import_budget_of_an_unchanged_workbook_changes_nothing(seed, tmp_path, workbook):
+    (tmp_path / "b.xlsx").write_bytes(workbook)
+    before = snapshot(seed)
+    code, out, _err = _run("import_budget", "4159/KH-UBND", str(tmp_path / "b.xlsx"))
+    assert code == 0 and "không có gì thay đổi" in out
+    assert snapshot(seed) == before
+
+
+def test_import_budget_dry_run_prints_the_preview_and_changes_nothing(seed, tmp_path, workbook):
+    (tmp_path / "b.xlsx").write_bytes(with_amounts(workbook, {("3.2", OFFICE): 42}))
+    before, history = snapshot(seed), plan_budget_history(seed)
+    code, out, _err = _run("import_budget", str(seed.pk), str(tmp_path / "b.xlsx"), "--dry-run")
+    assert code == 0
+    assert f"3.2  {OFFICE}: (trống) → 42" in out and "Chạy thử" in out
+    assert snapshot(seed) == before and plan_budget_history(seed) == history
+
+
+def test_import_budget_dry_run_of_a_workbook_that_breaks_a_rule_fails(seed, tmp_path, workbook):
+    (tmp_path / "b.xlsx").write_bytes(with_amounts(workbook, {("7.2", None): 23}))
+    before = snapshot(seed)
+    code, _out, err = _run("import_budget", "4159/KH-UBND", str(tmp_path / "b.xlsx"), "--dry-run")
+    assert code == 1 and "KHÔNG ĐẠT" in err
+    assert snapshot(seed) == before
+
+
+def test_import_budget_applies_the_workbook(seed, tmp_path, workbook):
+    (tmp_path / "b.xlsx").write_bytes(with_amounts(workbook, {("3.2", OFFICE): 42, ("3.2", HEALTH): 300}))
+    code, out, _err = _run("import_budget", "4159/KH-UBND", str(tmp_path / "b.xlsx"))
+    assert code == 0 and "Đã nhập: 2 thay đổi" in out
+    assert {(c.unit, c.new, c.reason, c.user) for c in plan_budget_history(seed)[:2]} == {
+        (OFFICE, 42_000_000, "import", "—"),
+        (HEALTH, 300_000_000, "import", "—"),
+    }
+
+
+def test_import_budget_refuses_a_bad_workbook_with_the_cell_and_reason(seed, tmp_path, workbook):
+    (tmp_path / "b.xlsx").write_bytes(with_amounts(workbook, {("3.2", OFFICE): -5}))
+    before = snapshot(seed)
+    code, _out, err = _run("import_budget", "4159/KH-UBND", str(tmp_path / "b.xlsx"))
+    assert code == 1 and "Số tiền không được âm." in err and "Ô F" in err
+    assert snapshot(seed) == before
+
+
+def test_import_budget_refuses_a_file_that_does_not_exist(seed, tmp_path):
+    code, _out, err = _run("import_budget", "4159/KH-UBND", str(tmp_path / "missing.xlsx"))
+    assert code == 2 and "Không đọc được tệp" in err
+
+
+def test_import_budget_of_a_stale_workbook_prints_what_changed_and_needs_force(
+    seed, tmp_path, workbook, finance_officer
+):
+    line = _item(seed, "7.1")
+    ldtbxh = OrgUnit.objects.get(name=LDTBXH)
+    newer = BudgetEdit(line_amounts={line.pk: 50_000_000}, allocations={(line.pk, ldtbxh.pk): 50_000_000})
+    budget_apply(plan=seed, edit=newer, by=finance_officer, reason="editor")
+    after_newer = snapshot(seed)
+    (tmp_path / "b.xlsx").write_bytes(with_amounts(workbook, {("3.2", OFFICE): 42}))
+    code, _out, err = _run("import_budget", "4159/KH-UBND", str(tmp_path / "b.xlsx"))
+    assert code == 1 and "taichinh" in err and "51 → 50" in err and "--force" in err
+    assert snapshot(seed) == after_newer
+    code, _out, _err = _run("import_budget", "4159/KH-UBND", str(tmp_path / "b.xlsx"), "--force")
+    assert code == 0
+    assert Allocation.objects.get(item=_item(seed, "3.2"), unit__name=OFFICE).amount == 42_000_000
+
+
+def test_import_budget_into_a_signed_plan_is_refused(seed, tmp_path, workbook):
+    Plan.objects.filter(pk=seed.pk).update(status=Plan.Status.SIGNED)
+    (tmp_path / "b.xlsx").write_bytes(with_amounts(workbook, {("3.2", OFFICE): 42}))
+    before = snapshot(seed)
+    code, _out, err = _run("import_budget", "4159/KH-UBND", str(tmp_path / "b.xlsx"))
+    assert code == 1 and "không còn là dự thảo" in err
+    assert snapshot(seed) == before
+
+
+def test_a_fresh_workbook_typed_by_hand_is_refused(seed):
+    book = Workbook()
+    book.active.title = SHEET_TITLE
+    book.active.append(["STT", "Mã dự án", "Đơn vị thực hiện", "Số tiền (triệu đồng)"])
+    _refused(seed, save(book), excel.META_MISSING % {"sheet": META_SHEET})
