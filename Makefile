@@ -31,5 +31,9 @@ messages: install
 	DEBUG=1 $(PY) manage.py makemessages -l vi --no-obsolete
 	@echo "Fill every msgstr in locale/vi/LC_MESSAGES/django.po, then run: msgfmt -o locale/vi/LC_MESSAGES/django.mo locale/vi/LC_MESSAGES/django.po"
 
+bench: install
+	DEBUG=1 $(PY) bench/import_5000.py
+	DEBUG=1 $(PY) bench/render_pdf.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache

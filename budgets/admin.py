@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from budgets.admin_guard import AuditedAdminMixin, BudgetGuardedAdminMixin
+from budgets.admin_guard import AuditedAdminMixin, BudgetGuardedAdminMixin, FrozenUnlessDraftMixin
 from budgets.models import Allocation, Ceiling, FundingSource
 from lai_chau.admin_helpers import FixedChoicesMixin, money_column
 
@@ -15,7 +15,7 @@ class FundingSourceAdmin(FixedChoicesMixin, admin.ModelAdmin):
 
 
 @admin.register(Ceiling)
-class CeilingAdmin(AuditedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
+class CeilingAdmin(FrozenUnlessDraftMixin, AuditedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
     list_display = ["plan", "source", money_column("amount", _("amount")), "notified_by"]
     list_filter = ["source", "plan__year"]
     search_fields = ["plan__number", "notified_by__number"]
@@ -24,7 +24,9 @@ class CeilingAdmin(AuditedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(BudgetGuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
+class AllocationAdmin(FrozenUnlessDraftMixin, BudgetGuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
+    plan_of = staticmethod(lambda obj: obj.item.plan)
+
     list_display = ["item", "unit", "source", money_column("amount", _("amount"))]
     list_filter = ["item__plan", "source", "unit"]
     search_fields = ["unit__name", "item__project__name", "item__sub_project__name", "item__sub_project__code"]

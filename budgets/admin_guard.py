@@ -6,6 +6,7 @@ one transaction with the plan row locked, and rolls it back when it breaks or wo
 """
 
 from django.contrib import messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
@@ -70,3 +71,27 @@ class BudgetGuardedAdminMixin(AuditedAdminMixin):
         Plan.objects.select_for_update().filter(pk=plan_id).first()
         plan = Plan.objects.with_document().filter(pk=plan_id).first()
         return check_plan(plan) if plan else None
+
+
+class FrozenUnlessDraftMixin:
+    """A plan that left the draft stage is read-only in the admin, with its lines, allocations and ceilings."""
+
+    @staticmethod
+    def plan_of(obj) -> Plan | None:
+        return getattr(obj, "plan", None)
+
+    def _frozen(self, obj) -> bool:
+        plan = self.plan_of(obj) if obj is not None else None
+        return plan is not None and plan.status != Plan.Status.DRAFT
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._frozen(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._frozen(obj)
+
+    def has_add_permission(self, request, obj=None):
+        if not isinstance(self, InlineModelAdmin):
+            return super().has_add_permission(request)
+        # Inlines receive the parent object: nothing may be added under a frozen plan either.
+        return super().has_add_permission(request, obj) and not self._frozen(obj)

@@ -13,11 +13,13 @@ REASON_EDITOR = "editor"
 REASON_IMPORT = "import"
 REASON_ADMIN = "admin"
 REASON_SEED = "seed"
+REASON_AMENDMENT = "amendment"
 REASON_LABELS = {
     REASON_EDITOR: _("allocation editor"),
     REASON_IMPORT: _("Excel import"),
     REASON_ADMIN: _("admin"),
     REASON_SEED: _("loaded from the source document"),
+    REASON_AMENDMENT: _("copied into an amendment"),
 }
 
 

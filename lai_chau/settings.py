@@ -132,6 +132,12 @@ STORAGES = {
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
+# Digital signature of signed plans (PAdES): PEM key + certificate, or a PKCS#12 file. Unset: PDFs are unsigned.
+PLAN_SIGNING_KEY = os.environ.get("PLAN_SIGNING_KEY", "")
+PLAN_SIGNING_CERT = os.environ.get("PLAN_SIGNING_CERT", "")
+PLAN_SIGNING_PKCS12 = os.environ.get("PLAN_SIGNING_PKCS12", "")
+PLAN_SIGNING_PASSPHRASE = os.environ.get("PLAN_SIGNING_PASSPHRASE", "")
+
 # Production hardening; behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto.
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

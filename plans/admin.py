@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from budgets.admin_guard import BudgetGuardedAdminMixin
+from budgets.admin_guard import BudgetGuardedAdminMixin, FrozenUnlessDraftMixin
 from budgets.models import Allocation, Ceiling
 from lai_chau.admin_helpers import FixedChoicesMixin, money_column
 from plans.models import (
@@ -35,7 +35,9 @@ class DocumentReferenceAdmin(FixedChoicesMixin, admin.ModelAdmin):
     date_hierarchy = "issued_on"
 
 
-class LegalBasisInline(FixedChoicesMixin, admin.StackedInline):
+class LegalBasisInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.StackedInline):
+    plan_of = staticmethod(lambda obj: obj)  # the parent plan
+
     model = LegalBasis
     extra = 0
     filter_horizontal = ["references"]
@@ -44,7 +46,9 @@ class LegalBasisInline(FixedChoicesMixin, admin.StackedInline):
         return super().get_queryset(request).prefetch_related("references")
 
 
-class PlanItemInline(FixedChoicesMixin, admin.TabularInline):
+class PlanItemInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.TabularInline):
+    plan_of = staticmethod(lambda obj: obj)  # the parent plan
+
     model = PlanItem
     extra = 0
     fields = ["position", "project", "sub_project", "amount", "source"]
@@ -54,18 +58,24 @@ class PlanItemInline(FixedChoicesMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("project", "sub_project")
 
 
-class DutyInline(FixedChoicesMixin, admin.StackedInline):
+class DutyInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.StackedInline):
+    plan_of = staticmethod(lambda obj: obj)  # the parent plan
+
     model = Duty
     extra = 0
 
 
-class CeilingInline(FixedChoicesMixin, admin.TabularInline):
+class CeilingInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.TabularInline):
+    plan_of = staticmethod(lambda obj: obj)  # the parent plan
+
     model = Ceiling
     extra = 0
 
 
 @admin.register(Plan)
-class PlanAdmin(BudgetGuardedAdminMixin, FixedChoicesMixin, admin.ModelAdmin):
+class PlanAdmin(FrozenUnlessDraftMixin, BudgetGuardedAdminMixin, FixedChoicesMixin, admin.ModelAdmin):
+    plan_of = staticmethod(lambda obj: obj)
+
     list_display = ["document_number", "year", "issuer", "issued_on", "status", money_column("total", _("total"))]
     list_filter = ["year", "status", "issuer"]
     search_fields = ["number", "summary"]
@@ -116,7 +126,9 @@ class PlanAdmin(BudgetGuardedAdminMixin, FixedChoicesMixin, admin.ModelAdmin):
         return int(object_id) if object_id and str(object_id).isdigit() else None
 
 
-class ImplementingUnitInline(FixedChoicesMixin, admin.TabularInline):
+class ImplementingUnitInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.TabularInline):
+    plan_of = staticmethod(lambda obj: getattr(obj, "plan", None))  # the parent line's plan
+
     model = ImplementingUnit
     extra = 0
 
@@ -124,7 +136,9 @@ class ImplementingUnitInline(FixedChoicesMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("unit", "item__project", "item__sub_project")
 
 
-class AllocationInline(FixedChoicesMixin, admin.TabularInline):
+class AllocationInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.TabularInline):
+    plan_of = staticmethod(lambda obj: getattr(obj, "plan", None))  # the parent line's plan
+
     model = Allocation
     extra = 0
 
@@ -132,13 +146,15 @@ class AllocationInline(FixedChoicesMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("unit", "item__project", "item__sub_project")
 
 
-class TargetInline(FixedChoicesMixin, admin.TabularInline):
+class TargetInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.TabularInline):
+    plan_of = staticmethod(lambda obj: getattr(obj, "plan", None))  # the parent line's plan
+
     model = Target
     extra = 0
 
 
 @admin.register(PlanItem)
-class PlanItemAdmin(BudgetGuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
+class PlanItemAdmin(FrozenUnlessDraftMixin, BudgetGuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "plan", "position", money_column("amount", _("amount")), "source"]
     list_filter = ["plan", "project", "source"]
     search_fields = ["project__code", "project__name", "sub_project__code", "sub_project__name", "objective"]

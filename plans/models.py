@@ -109,19 +109,24 @@ class PlanQuerySet(models.QuerySet):
 
     def with_document(self) -> "PlanQuerySet":
         """Fetch everything the plan page shows, in a fixed number of queries."""
-        return self.select_related("programme", "issuer__parent", "amends").prefetch_related(
-            "legal_bases",
-            "duties",
-            models.Prefetch(
-                "items",
-                queryset=PlanItem.objects.select_related("project", "sub_project", "source").prefetch_related(
-                    models.Prefetch("implementing_units", ImplementingUnit.objects.select_related("unit")),
-                    "targets",
-                    "target_groups",
-                    models.Prefetch("allocations", queryset=_allocation_queryset()),
+        return (
+            self.select_related("programme", "issuer__parent", "amends", "signed_document")
+            .defer("signed_document__pdf")
+            .prefetch_related(
+                "legal_bases",
+                models.Prefetch("transitions", queryset=PlanTransition.objects.select_related("by")),
+                "duties",
+                models.Prefetch(
+                    "items",
+                    queryset=PlanItem.objects.select_related("project", "sub_project", "source").prefetch_related(
+                        models.Prefetch("implementing_units", ImplementingUnit.objects.select_related("unit")),
+                        "targets",
+                        "target_groups",
+                        models.Prefetch("allocations", queryset=_allocation_queryset()),
+                    ),
                 ),
-            ),
-            models.Prefetch("ceilings", queryset=_ceiling_queryset()),
+                models.Prefetch("ceilings", queryset=_ceiling_queryset()),
+            )
         )
 
 
@@ -219,6 +224,57 @@ class Plan(models.Model):
 
     def paragraphs_of(self, field: str) -> list[str]:
         return paragraphs(getattr(self, field))
+
+
+class PlanTransition(models.Model):
+    """One step of a plan's lifecycle: who moved it from which status to which, when and why."""
+
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="transitions", verbose_name=_("plan"))
+    from_status = models.CharField(_("from"), max_length=20, choices=Plan.Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=Plan.Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    comment = NFCTextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("plan transition")
+        verbose_name_plural = _("plan transitions")
+        ordering = ["plan", "at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(to_status="draft", from_status="submitted") | ~models.Q(comment=""),
+                name="plan_transition_return_has_reason",
+                violation_error_message=_("Sending a plan back needs a reason."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.from_status} → {self.to_status}"
+
+
+class SignedDocument(models.Model):
+    """The PDF of a signed plan, produced once at signing: every download returns exactly these bytes."""
+
+    plan = models.OneToOneField(Plan, models.PROTECT, related_name="signed_document", verbose_name=_("plan"))
+    pdf = models.BinaryField(_("PDF"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    signed_at = models.DateTimeField(_("signed at"))
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("signed by")
+    )
+    digitally_signed = models.BooleanField(_("digitally signed (PAdES)"), default=False)
+
+    class Meta:
+        verbose_name = _("signed document")
+        verbose_name_plural = _("signed documents")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"), name="signed_document_sha256_hex"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} ({self.sha256[:12]}…)"
 
 
 class LegalBasis(models.Model):

@@ -36,7 +36,7 @@ class StaticFilesOnlyFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
-def plan_pdf_html(plan: Plan, *, draft: bool) -> str:
+def plan_pdf_html(plan: Plan, *, draft: bool, signature=None) -> str:
     check = check_plan(plan)
     context = {
         "plan": plan,
@@ -46,17 +46,25 @@ def plan_pdf_html(plan: Plan, *, draft: bool) -> str:
         "budget": check.budget,
         "line_violations": violations_by_line(check),
         "draft": draft,
+        "signature": signature,
         "font_dir": STATIC_DIR / "fonts",
     }
     return render_to_string("pdf/plan.html", context)
 
 
-def render_plan_pdf(plan: Plan, *, draft: bool | None = None) -> bytes:
-    """Return the PDF bytes of `plan` (fetched with Plan.objects.with_document()); drafts carry "DỰ THẢO"."""
+def render_plan_pdf(plan: Plan, *, draft: bool | None = None, signature=None) -> bytes:
+    """Return the PDF bytes of `plan` (fetched with Plan.objects.with_document()); drafts carry "DỰ THẢO".
+
+    `signature` (plans.lifecycle.Signature) prints the signing date in the signature block of a signed plan.
+    """
     if draft is None:
         draft = plan.status != Plan.Status.SIGNED
     fetcher = StaticFilesOnlyFetcher(allowed_protocols=["file"])
     font_config = FontConfiguration()
-    html = HTML(string=plan_pdf_html(plan, draft=draft), base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
+    html = HTML(
+        string=plan_pdf_html(plan, draft=draft, signature=signature),
+        base_url=STATIC_DIR.as_uri() + "/",
+        url_fetcher=fetcher,
+    )
     stylesheet = CSS(filename=str(STATIC_DIR / "css" / "plan-pdf.css"), font_config=font_config, url_fetcher=fetcher)
     return html.write_pdf(stylesheets=[stylesheet], font_config=font_config)

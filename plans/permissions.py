@@ -19,3 +19,13 @@ def can_read_plans(user: AbstractBaseUser) -> bool:
 def can_edit_budgets(user: AbstractBaseUser) -> bool:
     """Only the programme's standing office (LĐ-TBXH staff) and superusers change plans and allocations."""
     return user.is_authenticated and (user.is_superuser or role_of(user) == "programme_staff")
+
+
+def can_submit_plans(user: AbstractBaseUser) -> bool:
+    """LĐ-TBXH staff submit plans for signing and start amendments."""
+    return can_edit_budgets(user)
+
+
+def can_sign_plans(user: AbstractBaseUser) -> bool:
+    """Leadership signs or sends back a submitted plan."""
+    return user.is_authenticated and (user.is_superuser or role_of(user) == "leadership")

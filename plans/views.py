@@ -1,38 +1,137 @@
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+import io
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from budgets.checks import check_plan, violations_by_line
+from plans.comparison import compare_plans
 from plans.document import project_sections, top_headings
+from plans.forms import AmendmentForm, ReturnForm
+from plans.lifecycle import (
+    Signature,
+    plan_amend,
+    plan_pdf_bytes,
+    plan_pdf_filename,
+    plan_return,
+    plan_sign,
+    plan_submit,
+)
 from plans.models import Plan
-from plans.permissions import can_read_plans
+from plans.permissions import can_read_plans, can_sign_plans, can_submit_plans
 from plans.services import other_year_mentions
+from plans.signing import signing_configured
 
 
-def _require_reader(request: HttpRequest) -> None:
-    if not can_read_plans(request.user):
+def _require(allowed: bool) -> None:
+    if not allowed:
         raise PermissionDenied
 
 
 def plan_list(request: HttpRequest) -> HttpResponse:
-    _require_reader(request)
-    plans = Plan.objects.select_related("issuer").with_total()
+    _require(can_read_plans(request.user))
+    plans = list(Plan.objects.select_related("issuer").prefetch_related("amendments").with_total())
     return render(request, "plans/plan_list.html", {"plans": plans})
 
 
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_reader(request)
+    _require(can_read_plans(request.user))
     plan = get_object_or_404(Plan.objects.with_document(), pk=pk)
-    items = list(plan.items.all())
     check = check_plan(plan)
+    signed = getattr(plan, "signed_document", None)
     context = {
         "plan": plan,
         "headings": top_headings(plan),
-        "sections": project_sections(items),
+        "sections": project_sections(list(plan.items.all())),
         "check": check,
         "budget": check.budget,
         "line_violations": violations_by_line(check),
         "exact": False,
         "year_mentions": other_year_mentions(plan),
+        "signed": signed,
+        "signature": signed
+        and Signature(plan.signer_title, plan.signer_name, signed.signed_at, signed.digitally_signed),
+        "signing_configured": signing_configured(),
+        "can_submit": can_submit_plans(request.user),
+        "can_sign": can_sign_plans(request.user),
+        "return_form": ReturnForm(),
     }
     return render(request, "plans/plan_detail.html", context)
+
+
+def plan_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    _require(can_read_plans(request.user))
+    plan = get_object_or_404(Plan, pk=pk)
+    return FileResponse(
+        io.BytesIO(plan_pdf_bytes(plan)),
+        as_attachment=True,
+        filename=plan_pdf_filename(plan),
+        content_type="application/pdf",
+    )
+
+
+def _transition(request: HttpRequest, pk: int, action, success: str, **kwargs) -> HttpResponse:
+    plan = get_object_or_404(Plan, pk=pk)
+    try:
+        action(plan=plan, by=request.user, **kwargs)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+    return redirect(plan)
+
+
+@require_POST
+def plan_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(can_submit_plans(request.user))
+    return _transition(request, pk, plan_submit, _("The plan was submitted for signing."))
+
+
+@require_POST
+def plan_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(can_sign_plans(request.user))
+    return _transition(request, pk, plan_sign, _("The plan was signed. Its PDF is now frozen."))
+
+
+@require_POST
+def plan_return_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(can_sign_plans(request.user))
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for sending the plan back."))
+        return redirect("plans:plan_detail", pk=pk)
+    return _transition(
+        request, pk, plan_return, _("The plan was sent back to draft."), reason=form.cleaned_data["reason"]
+    )
+
+
+def plan_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(can_submit_plans(request.user))
+    plan = get_object_or_404(Plan, pk=pk)
+    form = AmendmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            amendment = plan_amend(plan=plan, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("Amendment %(number)s created as a draft.") % {"number": amendment.document_number}
+            )
+            return redirect(amendment)
+    return render(request, "plans/plan_amend.html", {"plan": plan, "form": form})
+
+
+def plan_compare(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(can_read_plans(request.user))
+    amendment = get_object_or_404(Plan.objects.with_document().exclude(amends=None), pk=pk)
+    original = Plan.objects.with_document().get(pk=amendment.amends_id)
+    return render(
+        request,
+        "plans/plan_compare.html",
+        {"plan": amendment, "original": original, "comparison": compare_plans(original, amendment)},
+    )

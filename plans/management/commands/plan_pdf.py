@@ -6,8 +6,8 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 
+from plans.lifecycle import plan_pdf_bytes
 from plans.models import Plan
-from plans.pdf import render_plan_pdf
 from plans.selectors import plan_by_reference
 
 
@@ -20,13 +20,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, plan: str, output: str, **options):
         try:
-            found = plan_by_reference(plan, Plan.objects.with_document())
+            found = plan_by_reference(plan, Plan.objects.all())
         except ValidationError as error:
             self.stderr.write(error.messages[0])
             sys.exit(2)
         target = Path(output)
         try:
-            target.write_bytes(render_plan_pdf(found))
+            target.write_bytes(plan_pdf_bytes(found))
         except OSError as error:
             self.stderr.write(f"Không ghi được tệp {target}: {error.strerror}")
             sys.exit(1)

@@ -1,0 +1,160 @@
+"""A plan's lifecycle: draft → submitted → signed, or sent back to draft with a reason; amendments.
+
+A signed plan never changes: its PDF is produced once at signing and stored with its SHA-256; a change is an
+amendment, a new draft that starts as a copy of the signed plan and links to it.
+"""
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from budgets.checks import check_plan
+from budgets.history import REASON_AMENDMENT
+from budgets.models import Allocation, Ceiling
+from plans.models import Duty, ImplementingUnit, LegalBasis, Plan, PlanTransition, SignedDocument, Target
+from plans.pdf import render_plan_pdf
+from plans.signing import sign_pdf, signing_configured
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What the signed PDF prints in its signature block."""
+
+    title: str
+    name: str
+    signed_at: datetime.datetime
+    digital: bool
+
+
+def _move(plan: Plan, *, expected: str, to: str, by, comment: str = "") -> Plan:
+    locked = Plan.objects.select_for_update().get(pk=plan.pk)
+    if locked.status != expected:
+        raise ValidationError(
+            _("Plan %(number)s is %(status)s: this step is not possible now.")
+            % {"number": locked.document_number, "status": locked.get_status_display()},
+            code="wrong_status",
+        )
+    PlanTransition.objects.create(plan=locked, from_status=expected, to_status=to, by=by, comment=comment)
+    locked.status = to
+    locked.save(update_fields=["status", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def plan_submit(*, plan: Plan, by, comment: str = "") -> Plan:
+    """Submit a draft for signing (LĐ-TBXH staff)."""
+    return _move(plan, expected=Plan.Status.DRAFT, to=Plan.Status.SUBMITTED, by=by, comment=comment.strip())
+
+
+@transaction.atomic
+def plan_return(*, plan: Plan, by, reason: str) -> Plan:
+    """Send a submitted plan back to draft (leadership); a reason is required."""
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for sending the plan back."), code="reason_required")
+    return _move(plan, expected=Plan.Status.SUBMITTED, to=Plan.Status.DRAFT, by=by, comment=reason.strip())
+
+
+@transaction.atomic
+def plan_sign(*, plan: Plan, by) -> SignedDocument:
+    """Sign a submitted plan whose budget passes every check; freeze its PDF (and sign it digitally if configured)."""
+    locked = Plan.objects.select_for_update().get(pk=plan.pk)
+    check = check_plan(Plan.objects.with_document().get(pk=locked.pk))
+    if not check.passed:
+        raise ValidationError(
+            [_("The plan cannot be signed while a budget rule fails:")] + [v.message for v in check.violations],
+            code="checks_fail",
+        )
+    locked = _move(locked, expected=Plan.Status.SUBMITTED, to=Plan.Status.SIGNED, by=by)
+    signed_at = timezone.now()
+    digital = signing_configured()
+    signature = Signature(title=locked.signer_title, name=locked.signer_name, signed_at=signed_at, digital=digital)
+    pdf = render_plan_pdf(Plan.objects.with_document().get(pk=locked.pk), draft=False, signature=signature)
+    if digital:
+        signer = by.get_full_name() or by.get_username()
+        pdf = sign_pdf(pdf, signer_name=signer, reason=f"Ký ban hành Kế hoạch số {locked.document_number}")
+    return SignedDocument.objects.create(
+        plan=locked,
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        signed_at=signed_at,
+        signed_by=by,
+        digitally_signed=digital,
+    )
+
+
+@transaction.atomic
+def plan_amend(*, plan: Plan, by, number: int, issued_on: datetime.date) -> Plan:
+    """Start an amendment of a signed plan: a new draft with its own number and date, a copy of the plan."""
+    source = Plan.objects.select_for_update().get(pk=plan.pk)
+    if source.status != Plan.Status.SIGNED:
+        raise ValidationError(_("Only a signed plan can be amended."), code="not_signed")
+    copy = Plan.objects.get(pk=source.pk)
+    copy.pk = None
+    copy.number, copy.issued_on, copy.status, copy.amends = number, issued_on, Plan.Status.DRAFT, source
+    copy.full_clean()
+    copy.save()
+    for basis in source.legal_bases.prefetch_related("references"):
+        new_basis = LegalBasis.objects.create(plan=copy, position=basis.position, text=basis.text)
+        new_basis.references.set(basis.references.all())
+    Duty.objects.bulk_create(
+        Duty(plan=copy, position=d.position, assignee=d.assignee, unit_id=d.unit_id, tasks=d.tasks)
+        for d in source.duties.all()
+    )
+    _copy_money(source, copy, by=by)
+    return copy
+
+
+def _copy_money(source: Plan, copy: Plan, *, by) -> None:
+    """Copy lines, units, targets, allocations and ceilings, recorded in the history as the amendment's start."""
+    item_map = {}
+    for item in source.items.prefetch_related("target_groups"):
+        old_pk = item.pk
+        groups = list(item.target_groups.all())
+        item.pk, item.plan = None, copy
+        item._change_reason, item._history_user = REASON_AMENDMENT, by
+        item.save()
+        item.target_groups.set(groups)
+        item_map[old_pk] = item
+    units = [
+        ImplementingUnit(item=item_map[u.item_id], unit_id=u.unit_id, position=u.position)
+        for u in ImplementingUnit.objects.filter(item__plan=source)
+    ]
+    bulk_create_with_history(units, ImplementingUnit, default_user=by, default_change_reason=REASON_AMENDMENT)
+    Target.objects.bulk_create(
+        Target(
+            item=item_map[t.item_id],
+            position=t.position,
+            description=t.description,
+            quantity=t.quantity,
+            measure=t.measure,
+            rounds=t.rounds,
+        )
+        for t in Target.objects.filter(item__plan=source)
+    )
+    allocations = [
+        Allocation(item=item_map[a.item_id], unit_id=a.unit_id, source_id=a.source_id, amount=a.amount)
+        for a in Allocation.objects.filter(item__plan=source)
+    ]
+    bulk_create_with_history(allocations, Allocation, default_user=by, default_change_reason=REASON_AMENDMENT)
+    ceilings = [
+        Ceiling(plan=copy, source_id=c.source_id, amount=c.amount, notified_by_id=c.notified_by_id)
+        for c in source.ceilings.all()
+    ]
+    bulk_create_with_history(ceilings, Ceiling, default_user=by, default_change_reason=REASON_AMENDMENT)
+
+
+def plan_pdf_bytes(plan: Plan) -> bytes:
+    """Return the stored bytes of a signed plan, or a fresh rendering marked "DỰ THẢO" of any other plan."""
+    if plan.status == Plan.Status.SIGNED:
+        return bytes(SignedDocument.objects.values_list("pdf", flat=True).get(plan=plan))
+    return render_plan_pdf(Plan.objects.with_document().get(pk=plan.pk), draft=True)
+
+
+def plan_pdf_filename(plan: Plan) -> str:
+    return f"Ke-hoach-{plan.number}-{plan.symbol}-{plan.year}.pdf"
