@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from plans.models import Plan
-from plans.pdf import StaticFilesOnlyFetcher, render_plan_pdf
+from plans.pdf import STATIC_DIR, StaticFilesOnlyFetcher, render_plan_pdf
 from tests.plans.test_seed import CATALOGUE_HEADING, _normalise, source_paragraphs
 
 
@@ -111,3 +111,45 @@ def test_plan_pdf_command_writes_the_file(seed, tmp_path):
     call_command("plan_pdf", "4159/KH-UBND", "-o", str(target))
     assert target.read_bytes().startswith(b"%PDF")
     assert "Trần Đình Tiến" in _text(target.read_bytes())
+
+
+def test_pdf_renders_with_no_system_font_at_all(seed, tmp_path):
+    """Hide every system font from fontconfig: the shipped Liberation Serif alone must carry the document."""
+    import os
+    import subprocess
+    import sys
+
+    config = tmp_path / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        f"<cachedir>{tmp_path}/cache</cachedir></fontconfig>"
+    )
+    html = tmp_path / "plan.html"
+    from plans.pdf import plan_pdf_html
+
+    html.write_text(plan_pdf_html(Plan.objects.with_document().get(pk=seed.pk), draft=True), encoding="utf-8")
+    output = tmp_path / "plan.pdf"
+    script = (
+        "import sys; from pathlib import Path; from weasyprint import HTML, CSS;"
+        "from weasyprint.text.fonts import FontConfiguration; from plans.pdf import StaticFilesOnlyFetcher, STATIC_DIR;"
+        "f = StaticFilesOnlyFetcher(allowed_protocols=['file']); fc = FontConfiguration();"
+        "css = CSS(filename=str(STATIC_DIR / 'css' / 'plan-pdf.css'), font_config=fc, url_fetcher=f);"
+        "HTML(filename=sys.argv[1], base_url=STATIC_DIR.as_uri() + '/', url_fetcher=f)"
+        ".write_pdf(sys.argv[2], stylesheets=[css], font_config=fc)"
+    )
+    env = {**os.environ, "FONTCONFIG_FILE": str(config), "DJANGO_SETTINGS_MODULE": "lai_chau.settings_test"}
+    subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + script, str(html), str(output)],
+        env=env,
+        check=True,
+        timeout=120,
+        cwd=str(STATIC_DIR.parent),
+    )
+    pdf = output.read_bytes()
+    assert _fonts(pdf) == {
+        "Liberation-Serif",
+        "Liberation-Serif-Bold",
+        "Liberation-Serif-Italic",
+        "Liberation-Serif-Bold-Italic",
+    }
+    assert "Trần Đình Tiến" in _text(pdf)
