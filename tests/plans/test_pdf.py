@@ -153,3 +153,17 @@ def test_pdf_renders_with_no_system_font_at_all(seed, tmp_path):
         "Liberation-Serif-Bold-Italic",
     }
     assert "Trần Đình Tiến" in _text(pdf)
+
+
+def test_the_budget_appendix_repeats_its_header_on_every_page(seed):
+    from tests.factories import make_plan
+
+    big = make_plan(lines=60, units_per_line=2, number=9300)
+    reader = pypdf.PdfReader(io.BytesIO(_pdf(big, draft=False)))
+    appendix = [page.extract_text() for page in reader.pages if "PHỤ LỤC" in page.extract_text()]
+    start = next(i for i, page in enumerate(reader.pages) if "PHỤ LỤC" in page.extract_text())
+    appendix_pages = [page.extract_text() for page in reader.pages[start:]]
+    assert len(appendix) == 1 and len(appendix_pages) >= 2
+    for text in appendix_pages:
+        assert "STT Nội dung Đơn vị thực hiện Kinh phí" in " ".join(text.split())
+    assert "Tổng cộng 1.200" in " ".join(appendix_pages[-1].split())
