@@ -6,7 +6,6 @@ Uses a throwaway test database, as bench/import_5000.py does; prints the median 
 (the first render, which pays for WeasyPrint's imports and font loading, is reported apart).
 """
 
-import datetime
 import os
 import statistics
 import sys
@@ -28,54 +27,9 @@ RUNS = 5
 
 
 def _stress_plan():
-    from budgets.models import Allocation, Ceiling, FundingSource
-    from plans.models import ImplementingUnit, OrgUnit, Plan, PlanItem
-    from projects.models import Programme, Project, SubProject
+    from tests.factories import make_plan
 
-    programme = Programme.objects.get(code="giam-ngheo-2021-2025")
-    city = OrgUnit.objects.get(code="lai-chau-city")
-    source = FundingSource.objects.get(code="nstw-su-nghiep")
-    plan = Plan.objects.create(
-        programme=programme,
-        issuer=city,
-        number=9999,
-        place="Thành phố Lai Châu",
-        issued_on=datetime.date(2024, 12, 1),
-        year=2025,
-        summary="Kế hoạch thử tải",
-        purposes="Mục đích",
-        solutions="Giải pháp",
-        recipients="Lưu: VT.",
-    )
-    units = [
-        OrgUnit.objects.create(
-            code=f"bench-unit-{i}",
-            name=f"Đơn vị thử {i}",
-            kind="department",
-            parent=city,
-            valid_from=datetime.date(2020, 1, 1),
-        )
-        for i in range(5)
-    ]
-    project = Project.objects.create(programme=programme, code="99", name="Dự án thử tải")
-    for index in range(1, 61):
-        sub = SubProject.objects.create(project=project, code=f"99.{index}", name=f"Tiểu dự án thử tải số {index}")
-        item = PlanItem.objects.create(
-            plan=plan,
-            position=index,
-            project=project,
-            sub_project=sub,
-            objective="Mục tiêu của nội dung thử tải. " * 4,
-            activities="Hoạt động một\nHoạt động hai",
-            outputs="Kết quả đầu ra.",
-            amount=50_000_000,
-            source=source,
-        )
-        for position, unit in enumerate(units):
-            ImplementingUnit.objects.create(item=item, unit=unit, position=position)
-            Allocation.objects.create(item=item, unit=unit, source=source, amount=10_000_000)
-    Ceiling.objects.create(plan=plan, source=source, amount=60 * 50_000_000)
-    return plan
+    return make_plan(lines=60, units_per_line=5, number=9999)
 
 
 def _time(plan_id: int) -> tuple[float, float]:

@@ -1,42 +1,23 @@
 """The LĐ-TBXH officer edits allocations in a real Chromium: refused over the ceiling, then saved."""
 
 import os
-import shutil
-
-import pytest
-from django.core.management import call_command
 
 from plans.models import OrgUnit, PlanItem
+from tests.browser.conftest import BROWSER_MARKS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")) and not os.environ.get("REQUIRE_BROWSER"),
-        reason="Chromium is not installed (apt-get install chromium); .ci/run installs it and sets REQUIRE_BROWSER",
-    ),
-]
-
-
-@pytest.fixture
-def demo_data(transactional_db, settings):
-    settings.DEBUG = True  # setup_demo creates demo accounts only in a DEBUG setup
-    call_command("setup_demo", verbosity=0)
-    settings.DEBUG = False
+pytestmark = BROWSER_MARKS
 
 
 def _fill(page, name: str, value: str) -> None:
     page.locator(f"input[name='{name}']").fill(value)
 
 
-def test_staff_is_refused_over_the_ceiling_then_rebalances_and_sees_the_history(live_server, page, demo_data):
+def test_staff_is_refused_over_the_ceiling_then_rebalances_and_sees_the_history(live_server, page, demo_data, log_in):
     line_4_1 = PlanItem.objects.get(sub_project__code="4.1")
     line_7_2 = PlanItem.objects.get(sub_project__code="7.2")
     ldtbxh = OrgUnit.objects.get(code="city-ldtbxh")
 
-    page.goto(live_server.url + "/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill("ldtbxh")
-    page.get_by_label("Mật khẩu").fill("laichau2024")
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in("ldtbxh")
     page.goto(f"{live_server.url}/ke-hoach/{line_4_1.plan_id}/kinh-phi/")
     page.get_by_role("link", name="Sửa phân bổ").click()
 

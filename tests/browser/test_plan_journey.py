@@ -2,25 +2,10 @@
 
 import os
 import re
-import shutil
 
-import pytest
-from django.core.management import call_command
+from tests.browser.conftest import BROWSER_MARKS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")) and not os.environ.get("REQUIRE_BROWSER"),
-        reason="Chromium is not installed (apt-get install chromium); .ci/run installs it and sets REQUIRE_BROWSER",
-    ),
-]
-
-
-@pytest.fixture
-def demo_data(transactional_db, settings):
-    settings.DEBUG = True  # setup_demo creates demo accounts only in a DEBUG setup
-    call_command("setup_demo", verbosity=0)
-    settings.DEBUG = False
+pytestmark = BROWSER_MARKS
 
 
 def test_staff_officer_logs_in_and_reads_the_plan_total(live_server, page, demo_data):

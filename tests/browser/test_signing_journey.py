@@ -1,40 +1,26 @@
 """Leadership signs the submitted plan in a real Chromium and downloads the frozen PDF."""
 
 import hashlib
-import os
-import shutil
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 from plans.lifecycle import plan_submit
 from plans.models import Plan, SignedDocument
+from tests.browser.conftest import BROWSER_MARKS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")) and not os.environ.get("REQUIRE_BROWSER"),
-        reason="Chromium is not installed (apt-get install chromium); .ci/run installs it and sets REQUIRE_BROWSER",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
-def submitted_plan(transactional_db, settings):
-    settings.DEBUG = True  # setup_demo creates demo accounts only in a DEBUG setup
-    call_command("setup_demo", verbosity=0)
-    settings.DEBUG = False
+def submitted_plan(demo_data):
     plan = Plan.objects.get(number=4159, year=2024)
     plan_submit(plan=plan, by=get_user_model().objects.get(username="ldtbxh"))
     return plan
 
 
-def test_leader_signs_and_downloads_the_frozen_pdf(live_server, page, submitted_plan, tmp_path):
-    page.goto(live_server.url + "/dang-nhap/")
-    page.get_by_label("Tên đăng nhập").fill("lanhdao")
-    page.get_by_label("Mật khẩu").fill("laichau2024")
-    page.get_by_role("button", name="Đăng nhập").click()
+def test_leader_signs_and_downloads_the_frozen_pdf(live_server, page, submitted_plan, tmp_path, log_in):
+    log_in("lanhdao")
     page.get_by_role("link", name="4159/KH-UBND").click()
     assert "đã trình" in page.locator(".plan-meta").inner_text()
 
