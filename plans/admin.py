@@ -81,7 +81,8 @@ class PlanAdmin(FrozenUnlessDraftMixin, BudgetGuardedAdminMixin, FixedChoicesMix
     search_fields = ["number", "summary"]
     date_hierarchy = "issued_on"
     inlines = [LegalBasisInline, PlanItemInline, CeilingInline, DutyInline]
-    readonly_fields = ["created_at", "updated_at"]
+    # The status moves only through the lifecycle (submit, sign, send back); amendments are made from a signed plan.
+    readonly_fields = ["status", "amends", "created_at", "updated_at"]
     fieldsets = [
         (
             _("Document"),

@@ -223,3 +223,10 @@ def test_with_a_configured_key_the_stored_pdf_carries_a_valid_pades_signature(
         target.write_bytes(pdf)
         output = subprocess.run(["pdfsig", str(target)], capture_output=True, text=True, check=False).stdout
         assert "Signature Validation: Signature is Valid." in output
+
+
+def test_the_admin_cannot_set_a_status_outside_the_lifecycle(client, seed):
+    admin = get_user_model().objects.create_superuser("quantri", "qt@example.vn", "x")
+    client.force_login(admin)
+    form = client.get(f"/quan-tri/plans/plan/{seed.pk}/change/").content.decode()
+    assert 'name="status"' not in form and 'name="amends"' not in form
