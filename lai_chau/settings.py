@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "simple_history",
+    "pgtrigger",
     "lai_chau.apps.LaiChauConfig",
     "projects",
     "beneficiaries",
