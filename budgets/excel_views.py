@@ -13,9 +13,10 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from budgets.excel import (
     COL_AMOUNT,
@@ -31,7 +32,7 @@ from budgets.excel import (
 )
 from budgets.services import BudgetRefused, StaleBudget
 from plans.models import Plan
-from plans.permissions import can_edit_budgets, can_read_plans
+from plans.permissions import can_edit_budgets, can_open_budget_editor, plan_or_404
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE = "budgets/budget_import.html"
@@ -59,10 +60,9 @@ class ImportConfirmForm(forms.Form):
     overwrite = forms.BooleanField(required=False, label=_("I have seen the newer changes and want to overwrite them"))
 
 
+@require_safe
 def budget_export(request: HttpRequest, pk: int) -> FileResponse:
-    if not can_read_plans(request.user):
-        raise PermissionDenied
-    plan = get_object_or_404(Plan, pk=pk)
+    plan = plan_or_404(request.user, pk)  # a signed plan's workbook is public like its budget table
     data = export_budget_workbook(plan)
     return FileResponse(
         io.BytesIO(data), as_attachment=True, filename=workbook_filename(plan), content_type=XLSX_CONTENT_TYPE
@@ -70,9 +70,9 @@ def budget_export(request: HttpRequest, pk: int) -> FileResponse:
 
 
 def budget_import(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_or_404(request.user, pk, can_see=can_open_budget_editor)
     if not can_edit_budgets(request.user):
         raise PermissionDenied
-    plan = get_object_or_404(Plan, pk=pk)
     if plan.status != Plan.Status.DRAFT:
         return render(request, TEMPLATE, _context(plan, not_draft=True))
     if request.method == "POST" and "confirm" in request.POST:

@@ -1,25 +1,27 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from budgets.checks import check_plan, violations_by_line
 from budgets.forms import AllocationEditorForm
 from budgets.history import REASON_EDITOR, latest_change_time, plan_budget_history
 from budgets.services import BudgetRefused, StaleBudget, budget_apply
 from plans.models import Plan
-from plans.permissions import can_edit_budgets, can_read_plans
+from plans.permissions import (
+    can_edit_budget,
+    can_edit_budgets,
+    can_open_budget_editor,
+    can_read_budget_history,
+    plan_or_404,
+)
 
 
-def _plan_for_reader(request: HttpRequest, pk: int) -> Plan:
-    if not can_read_plans(request.user):
-        raise PermissionDenied
-    return get_object_or_404(Plan.objects.with_document(), pk=pk)
-
-
+@require_safe
 def budget_report(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = _plan_for_reader(request, pk)
+    plan = plan_or_404(request.user, pk, Plan.objects.with_document())
     check = check_plan(plan)
     context = {
         "plan": plan,
@@ -27,15 +29,16 @@ def budget_report(request: HttpRequest, pk: int) -> HttpResponse:
         "budget": check.budget,
         "line_violations": violations_by_line(check),
         "exact": request.GET.get("don-vi") == "dong",
-        "can_edit": can_edit_budgets(request.user) and plan.status == Plan.Status.DRAFT,
+        "can_edit": can_edit_budget(request.user, plan),
+        "can_read_history": can_read_budget_history(request.user, plan),
     }
     return render(request, "budgets/budget_report.html", context)
 
 
 def allocation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_or_404(request.user, pk, Plan.objects.with_document(), can_see=can_open_budget_editor)
     if not can_edit_budgets(request.user):
         raise PermissionDenied
-    plan = get_object_or_404(Plan.objects.with_document(), pk=pk)
     if plan.status != Plan.Status.DRAFT:
         messages.error(request, _("This plan is no longer a draft: its budget is read-only."))
         return redirect("budgets:budget_report", pk=plan.pk)
@@ -79,8 +82,9 @@ def _rebased(form: AllocationEditorForm, plan: Plan, latest) -> AllocationEditor
     return rebased
 
 
+@require_safe
 def budget_history(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = _plan_for_reader(request, pk)
+    plan = plan_or_404(request.user, pk, Plan.objects.with_document(), can_see=can_read_budget_history)
     changes = plan_budget_history(plan)
     line = request.GET.get("dong", "")
     lines = sorted({c.line for c in changes if c.line}, key=lambda code: [int(part) for part in code.split(".")])

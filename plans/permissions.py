@@ -1,6 +1,31 @@
-"""Who may do what with plans. Every view asks here; a hidden link is not a permission."""
+"""Who may read and do what with plans (design.md §9; README "Who reads what").
+
+Every view asks here, and templates show an action only when the view says the predicate holds; a hidden link is
+not a permission. The rules, once:
+
+* A **signed** plan is a public document to every programme role: its page, budget report and table, PDF, budget
+  workbook and, for an amendment, its comparison page.
+* **Drafts and submitted plans**, the **budget history** of any plan, the **allocation editor** and the **import** are
+  internal: LĐ-TBXH staff, leadership and finance (and superusers). Of these, only staff edit.
+* Refusals are of three kinds, always in this order:
+  anonymous → the login page (LoginRequiredMiddleware);
+  a user without a programme role → 403 on every page, whatever the plan (there is nothing to hide from them: they
+  read nothing);
+  a programme role asking for something it may not read → 404, exactly as for a plan that does not exist;
+  a role that may read the plan but not take the action (sign, submit, amend, edit) → 403.
+"""
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from plans.models import Membership, Plan
+
+Role = Membership.Role
+# Roles that work inside the city administration on plans before they are signed.
+INTERNAL_ROLES = {Role.PROGRAMME_STAFF, Role.LEADERSHIP, Role.FINANCE}
 
 
 def role_of(user: AbstractBaseUser) -> str | None:
@@ -11,21 +36,79 @@ def role_of(user: AbstractBaseUser) -> str | None:
     return membership.role if membership else None
 
 
+# --- reading --------------------------------------------------------------------------------------------------------
+
+
 def can_read_plans(user: AbstractBaseUser) -> bool:
-    """Every programme role reads the city's plans (design.md §9); users without a role read nothing."""
+    """Every programme role reads the city's signed plans (design.md §9); users without a role read nothing."""
     return user.is_authenticated and (user.is_superuser or role_of(user) is not None)
+
+
+def can_read_drafts(user: AbstractBaseUser) -> bool:
+    """Drafts, submitted plans and budget history are working papers of the administration, not of the units."""
+    return user.is_authenticated and (user.is_superuser or role_of(user) in INTERNAL_ROLES)
+
+
+def can_read_plan(user: AbstractBaseUser, plan: Plan) -> bool:
+    """The plan's page, budget report, PDF, workbook and comparison page."""
+    if plan.status == Plan.Status.SIGNED:
+        return can_read_plans(user)
+    return can_read_drafts(user)
+
+
+def can_read_budget_history(user: AbstractBaseUser, plan: Plan) -> bool:
+    """Who changed which figure when: internal for every plan, signed or not (it names people and working figures)."""
+    return can_read_drafts(user)
+
+
+def can_open_budget_editor(user: AbstractBaseUser, plan: Plan) -> bool:
+    """The allocation editor and the import exist only for internal roles; whether one may save is can_edit_budget."""
+    return can_read_drafts(user)
+
+
+def readable_plans(user: AbstractBaseUser, plans: QuerySet[Plan]) -> QuerySet[Plan]:
+    """The plans of `plans` that `user` may read: what the plan list shows."""
+    if not can_read_plans(user):
+        return plans.none()
+    if can_read_drafts(user):
+        return plans
+    return plans.filter(status=Plan.Status.SIGNED)
+
+
+def plan_or_404(user: AbstractBaseUser, pk: int, queryset: QuerySet[Plan] | None = None, *, can_see=None) -> Plan:
+    """The plan `pk` for a view, or the refusal: 403 for a user without a programme role, 404 for a plan that does not
+    exist or that `can_see(user, plan)` (can_read_plan by default) hides from this user."""
+    if not can_read_plans(user):
+        raise PermissionDenied
+    plan = get_object_or_404(Plan.objects.all() if queryset is None else queryset, pk=pk)
+    if not (can_see or can_read_plan)(user, plan):
+        raise Http404
+    return plan
+
+
+# --- actions (the lifecycle refuses a step the plan's status does not allow) -----------------------------------------
 
 
 def can_edit_budgets(user: AbstractBaseUser) -> bool:
     """Only the programme's standing office (LĐ-TBXH staff) and superusers change plans and allocations."""
-    return user.is_authenticated and (user.is_superuser or role_of(user) == "programme_staff")
+    return user.is_authenticated and (user.is_superuser or role_of(user) == Role.PROGRAMME_STAFF)
+
+
+def can_edit_budget(user: AbstractBaseUser, plan: Plan) -> bool:
+    """Edit money or import a workbook into this plan: staff, and only while it is a draft."""
+    return can_edit_budgets(user) and plan.status == Plan.Status.DRAFT
 
 
 def can_submit_plans(user: AbstractBaseUser) -> bool:
-    """LĐ-TBXH staff submit plans for signing and start amendments."""
+    """LĐ-TBXH staff submit plans for signing."""
+    return can_edit_budgets(user)
+
+
+def can_amend_plans(user: AbstractBaseUser) -> bool:
+    """LĐ-TBXH staff start amendments of signed plans."""
     return can_edit_budgets(user)
 
 
 def can_sign_plans(user: AbstractBaseUser) -> bool:
     """Leadership signs or sends back a submitted plan."""
-    return user.is_authenticated and (user.is_superuser or role_of(user) == "leadership")
+    return user.is_authenticated and (user.is_superuser or role_of(user) == Role.LEADERSHIP)

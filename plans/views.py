@@ -3,9 +3,9 @@ import io
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from budgets.checks import check_plan, violations_by_line
 from plans.comparison import compare_plans
@@ -21,7 +21,16 @@ from plans.lifecycle import (
     plan_submit,
 )
 from plans.models import Plan
-from plans.permissions import can_read_plans, can_sign_plans, can_submit_plans
+from plans.permissions import (
+    can_amend_plans,
+    can_read_budget_history,
+    can_read_drafts,
+    can_read_plans,
+    can_sign_plans,
+    can_submit_plans,
+    plan_or_404,
+    readable_plans,
+)
 from plans.services import other_year_mentions
 from plans.signing import signing_configured
 
@@ -31,15 +40,17 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied
 
 
+@require_safe
 def plan_list(request: HttpRequest) -> HttpResponse:
     _require(can_read_plans(request.user))
-    plans = list(Plan.objects.select_related("issuer").prefetch_related("amendments").with_total())
-    return render(request, "plans/plan_list.html", {"plans": plans})
+    plans = readable_plans(request.user, Plan.objects.select_related("issuer").prefetch_related("amendments"))
+    plans = list(plans.with_total())
+    return render(request, "plans/plan_list.html", {"plans": plans, "can_read_drafts": can_read_drafts(request.user)})
 
 
+@require_safe
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(can_read_plans(request.user))
-    plan = get_object_or_404(Plan.objects.with_document(), pk=pk)
+    plan = plan_or_404(request.user, pk, Plan.objects.with_document())
     check = check_plan(plan)
     signed = getattr(plan, "signed_document", None)
     context = {
@@ -56,15 +67,17 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and Signature(plan.signer_title, plan.signer_name, signed.signed_at, signed.digitally_signed),
         "signing_configured": signing_configured(),
         "can_submit": can_submit_plans(request.user),
+        "can_amend": can_amend_plans(request.user),
         "can_sign": can_sign_plans(request.user),
+        "can_read_history": can_read_budget_history(request.user, plan),
         "return_form": ReturnForm(),
     }
     return render(request, "plans/plan_detail.html", context)
 
 
+@require_safe
 def plan_pdf(request: HttpRequest, pk: int) -> FileResponse:
-    _require(can_read_plans(request.user))
-    plan = get_object_or_404(Plan, pk=pk)
+    plan = plan_or_404(request.user, pk)
     return FileResponse(
         io.BytesIO(plan_pdf_bytes(plan)),
         as_attachment=True,
@@ -73,8 +86,7 @@ def plan_pdf(request: HttpRequest, pk: int) -> FileResponse:
     )
 
 
-def _transition(request: HttpRequest, pk: int, action, success: str, **kwargs) -> HttpResponse:
-    plan = get_object_or_404(Plan, pk=pk)
+def _transition(request: HttpRequest, plan: Plan, action, success: str, **kwargs) -> HttpResponse:
     try:
         action(plan=plan, by=request.user, **kwargs)
     except ValidationError as error:
@@ -87,31 +99,34 @@ def _transition(request: HttpRequest, pk: int, action, success: str, **kwargs) -
 
 @require_POST
 def plan_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_or_404(request.user, pk)  # a plan one may not read does not exist for them: 404 before 403
     _require(can_submit_plans(request.user))
-    return _transition(request, pk, plan_submit, _("The plan was submitted for signing."))
+    return _transition(request, plan, plan_submit, _("The plan was submitted for signing."))
 
 
 @require_POST
 def plan_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_or_404(request.user, pk)
     _require(can_sign_plans(request.user))
-    return _transition(request, pk, plan_sign, _("The plan was signed. Its PDF is now frozen."))
+    return _transition(request, plan, plan_sign, _("The plan was signed. Its PDF is now frozen."))
 
 
 @require_POST
 def plan_return_view(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_or_404(request.user, pk)
     _require(can_sign_plans(request.user))
     form = ReturnForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the reason for sending the plan back."))
         return redirect("plans:plan_detail", pk=pk)
     return _transition(
-        request, pk, plan_return, _("The plan was sent back to draft."), reason=form.cleaned_data["reason"]
+        request, plan, plan_return, _("The plan was sent back to draft."), reason=form.cleaned_data["reason"]
     )
 
 
 def plan_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(can_submit_plans(request.user))
-    plan = get_object_or_404(Plan, pk=pk)
+    plan = plan_or_404(request.user, pk)
+    _require(can_amend_plans(request.user))
     form = AmendmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -126,9 +141,9 @@ def plan_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "plans/plan_amend.html", {"plan": plan, "form": form})
 
 
+@require_safe
 def plan_compare(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(can_read_plans(request.user))
-    amendment = get_object_or_404(Plan.objects.with_document().exclude(amends=None), pk=pk)
+    amendment = plan_or_404(request.user, pk, Plan.objects.with_document().exclude(amends=None))
     original = Plan.objects.with_document().get(pk=amendment.amends_id)
     return render(
         request,
