@@ -16,6 +16,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from budgets.excel import (
@@ -60,6 +61,8 @@ class ImportConfirmForm(forms.Form):
     overwrite = forms.BooleanField(required=False, label=_("I have seen the newer changes and want to overwrite them"))
 
 
+# The workbook must not stay in a shared or proxy cache.
+@cache_control(private=True, no_store=True)
 @require_safe
 def budget_export(request: HttpRequest, pk: int) -> FileResponse:
     plan = plan_or_404(request.user, pk)  # a signed plan's workbook is public like its budget table

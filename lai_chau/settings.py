@@ -3,10 +3,12 @@
 SQLite when nothing is set (the demo); DATABASE_URL=postgres://… in production and CI.
 """
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,11 +27,29 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG", default=False)
 
+
+def installation_secret_key(path: Path) -> str:
+    """This installation's own key: generated once into `path` (mode 0600, outside git), read back on later starts.
+
+    A development machine then never runs on a key published with the source code.
+    """
+    from django.core.management.utils import get_random_secret_key
+
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    key = get_random_secret_key()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY phải được đặt khi DEBUG tắt (SECRET_KEY is required when DEBUG is off).")
-    SECRET_KEY = "django-insecure-dev-only-not-for-production"
+    SECRET_KEY = installation_secret_key(Path(os.environ.get("SECRET_KEY_FILE") or BASE_DIR / ".secret_key"))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -45,6 +65,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "simple_history",
     "pgtrigger",
+    # Login throttling and lockout (lai_chau/security.py has its Vietnamese lockout page).
+    "axes",
+    "csp",
     "lai_chau.apps.LaiChauConfig",
     "projects",
     "beneficiaries",
@@ -54,17 +77,23 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Slides the idle timeout forward, at most one session write a minute.
+    "lai_chau.security.SessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Stamps history records with the user of the request that made the change.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Anonymous visitors reach only the login page (and static files).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Turns a lockout flagged during authentication into the Vietnamese lockout page; axes wants it last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lai_chau.urls"
@@ -105,6 +134,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Axes first: it refuses a locked-out account or address before ModelBackend spends time hashing the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 LOGIN_URL = "login"
@@ -150,6 +185,62 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# Logins (django-axes): an account, and separately an address, is locked after LOGIN_FAILURE_LIMIT failed attempts
+# until LOGIN_LOCKOUT_MINUTES have passed since the last one (an attempt during the lockout starts the wait again).
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "lai_chau.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "lai_chau.security.client_ip"
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For (the README's nginx: 1).
+# 0 trusts REMOTE_ADDR alone; behind a proxy that would put every user behind one locked address.
+REVERSE_PROXY_COUNT = int(os.environ.get("REVERSE_PROXY_COUNT", "0" if DEBUG else "1"))
+
+# Sessions end after SESSION_IDLE_MINUTES without a request, and when the browser closes (shared office computers).
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Signing a plan asks for the password again when the last authentication is older than this (step-up).
+SIGNING_REAUTH_SECONDS = int(os.environ.get("SIGNING_REAUTH_MINUTES", "5")) * 60
+
+# No inline script or style anywhere: templates use static files only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+# Browser features the site never uses are switched off for it and anything it could embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    ]
+}
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
+
+from lai_chau import views
 
 admin.site.site_header = _("Lai Châu poverty-reduction programme – administration")
 admin.site.site_title = _("Programme administration")
@@ -13,7 +13,7 @@ urlpatterns = [
     path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     # One login page for the whole site, the admin included.
-    path("quan-tri/login/", login_not_required(RedirectView.as_view(pattern_name="login", query_string=True))),
+    path("quan-tri/login/", views.admin_login, name="admin_login"),
     path("quan-tri/", admin.site.urls),
     path("", include("plans.urls")),
     path("", include("budgets.urls")),

@@ -1,10 +1,7 @@
-"""
-WSGI config for lai_chau project.
+"""WSGI entry point (gunicorn loads `lai_chau.wsgi`).
 
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
+Before serving, it refuses to start a production server (DEBUG off) while the published demo accounts can still log
+in: see lai_chau/checks.py.
 """
 
 import os
@@ -14,3 +11,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lai_chau.settings")
 
 application = get_wsgi_application()
+
+from lai_chau.checks import refuse_demo_accounts  # noqa: E402 (needs the apps loaded above)
+
+refuse_demo_accounts()

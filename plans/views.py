@@ -1,13 +1,16 @@
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
 from budgets.checks import check_plan, violations_by_line
+from lai_chau.security import confirm_password, recently_authenticated
 from plans.comparison import compare_plans
 from plans.document import project_sections, top_headings
 from plans.forms import AmendmentForm, ReturnForm
@@ -75,6 +78,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "plans/plan_detail.html", context)
 
 
+# A draft or signed plan must not stay in a shared or proxy cache.
+@cache_control(private=True, no_store=True)
 @require_safe
 def plan_pdf(request: HttpRequest, pk: int) -> FileResponse:
     plan = plan_or_404(request.user, pk)
@@ -108,6 +113,16 @@ def plan_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
     plan = plan_or_404(request.user, pk)
     _require(can_sign_plans(request.user))
+    if not recently_authenticated(request):
+        # Step-up: an old login (an unattended computer) is not enough to sign; the password is asked again.
+        password = request.POST.get("password")
+        if password is None or not confirm_password(request, password):
+            context = {
+                "plan": plan,
+                "error": password is not None and _("Wrong password: the plan was not signed."),
+                "reauth_minutes": settings.SIGNING_REAUTH_SECONDS // 60,
+            }
+            return render(request, "plans/plan_sign_confirm.html", context)
     return _transition(request, plan, plan_sign, _("The plan was signed. Its PDF is now frozen."))
 
 

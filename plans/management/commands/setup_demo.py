@@ -5,6 +5,7 @@ Idempotent: running it again adds nothing and keeps what users changed in the pl
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -17,6 +18,8 @@ REFERENCE_FIXTURES = ["catalogue", "funding_sources", "target_groups", "org_unit
 SEED_PLAN_FIXTURE = "plan-4159-KH-UBND-2024"
 SEED_PLAN_KEY = ("lai-chau-city", 2024, 4159)
 DEMO_PASSWORD = "laichau2024"
+# Every demo account joins this group: a production server refuses to start while one is active (lai_chau/checks.py).
+DEMO_GROUP = "demo"
 
 # username, full name, role, unit code, admin access
 DEMO_ACCOUNTS = [
@@ -61,6 +64,7 @@ class Command(BaseCommand):
 
     def _create_accounts(self, groups) -> None:
         User = get_user_model()
+        demo_group, _ = Group.objects.get_or_create(name=DEMO_GROUP)
         for username, full_name, role, unit_code, staff in DEMO_ACCOUNTS:
             first, _, last = full_name.rpartition(" ")
             user, created = User.objects.get_or_create(
@@ -69,7 +73,7 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
-            user.groups.add(groups[role])
+            user.groups.add(groups[role], demo_group)
             Membership.objects.update_or_create(
                 user=user, defaults={"role": role, "unit": OrgUnit.objects.get(code=unit_code)}
             )
@@ -80,4 +84,5 @@ class Command(BaseCommand):
         if created:
             admin.set_password(DEMO_PASSWORD)
             admin.save(update_fields=["password"])
+        admin.groups.add(demo_group)
         self.stdout.write(f"  admin / {DEMO_PASSWORD}{'' if created else ' (đã có)'}: quản trị hệ thống")
