@@ -1,10 +1,13 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from budgets.admin_guard import GuardedAdminMixin
 
 from beneficiaries.models import TargetGroup
 
 
 @admin.register(TargetGroup)
-class TargetGroupAdmin(admin.ModelAdmin):
+class TargetGroupAdmin(GuardedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "code", "position"]
     search_fields = ["name", "code", "description"]
     prepopulated_fields = {"code": ["name"]}

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lai_chau.fields import NFCCharField, NFCTextField
+from lai_chau.history import audit_history
 
 
 class PovertyStatus(models.TextChoices):
@@ -24,6 +25,7 @@ class TargetGroup(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     objects = TargetGroupManager()
+    history = audit_history()
 
     class Meta:
         verbose_name = _("target group")

@@ -2,20 +2,20 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from budgets.admin_guard import AuditedAdminMixin, BudgetGuardedAdminMixin, FrozenUnlessDraftMixin
+from budgets.admin_guard import FrozenUnlessDraftMixin, GuardedAdminMixin
 from budgets.models import Allocation, Ceiling, FundingSource
 from lai_chau.admin_helpers import FixedChoicesMixin, money_column
 
 
 @admin.register(FundingSource)
-class FundingSourceAdmin(FixedChoicesMixin, admin.ModelAdmin):
+class FundingSourceAdmin(GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
     list_display = ["name", "code", "origin", "kind"]
     list_filter = ["origin", "kind"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Ceiling)
-class CeilingAdmin(FrozenUnlessDraftMixin, AuditedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
+class CeilingAdmin(FrozenUnlessDraftMixin, GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
     list_display = ["plan", "source", money_column("amount", _("amount")), "notified_by"]
     list_filter = ["source", "plan__year"]
     search_fields = ["plan__number", "notified_by__number"]
@@ -24,7 +24,7 @@ class CeilingAdmin(FrozenUnlessDraftMixin, AuditedAdminMixin, FixedChoicesMixin,
 
 
 @admin.register(Allocation)
-class AllocationAdmin(FrozenUnlessDraftMixin, BudgetGuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
+class AllocationAdmin(FrozenUnlessDraftMixin, GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
     plan_of = staticmethod(lambda obj: obj.item.plan)
 
     list_display = ["item", "unit", "source", money_column("amount", _("amount"))]
@@ -32,13 +32,3 @@ class AllocationAdmin(FrozenUnlessDraftMixin, BudgetGuardedAdminMixin, FixedChoi
     search_fields = ["unit__name", "item__project__name", "item__sub_project__name", "item__sub_project__code"]
     list_select_related = ["item__plan", "item__project", "item__sub_project", "unit", "source"]
     autocomplete_fields = ["unit"]
-
-    def plan_id_for(self, request, object_id) -> int | None:
-        from plans.models import PlanItem
-
-        if object_id:
-            return Allocation.objects.filter(pk=object_id).values_list("item__plan_id", flat=True).first()
-        item_id = request.POST.get("item", "")
-        return (
-            PlanItem.objects.filter(pk=item_id).values_list("plan_id", flat=True).first() if item_id.isdigit() else None
-        )

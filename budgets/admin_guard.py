@@ -1,19 +1,21 @@
-"""Admin screens that change money keep the budget rules and the audit trail like every other path.
+"""The admin writes through the same guard as every other path (plans/guard.py).
 
-The admin saves a plan, its lines and their allocations through Django's own forms; this wraps that save in
-one transaction with the plan row locked, and rolls it back when it breaks or worsens a money rule
-(design.md §6 rules 1 and 2). Every row the admin writes is recorded with the reason "admin".
+Every admin view that can write (change, add, delete, bulk actions and list edits) runs inside `budget_guard`: a
+write to a plan that is no longer a draft is refused, and a result that breaks or worsens a money rule (design.md §6
+rules 1 and 2) on any plan it touches, the row's old plan and its new one, is rolled back with a message. History
+pages only show the past: their "revert" form is refused for everyone. Malformed ids answer 404, not 500.
 """
 
 from django.contrib import messages
 from django.contrib.admin.options import InlineModelAdmin
-from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext as _
 
-from budgets.checks import MONEY_RULES, check_plan, new_or_worse
+from budgets.checks import MONEY_RULES
 from budgets.history import REASON_ADMIN
-from plans.models import Plan
+from plans.guard import BudgetRefused, PlanFrozen, budget_guard
+from plans.models import Plan, PlanItem
 
 
 class AuditedAdminMixin:
@@ -38,43 +40,73 @@ class AuditedAdminMixin:
         formset.save_m2m()
 
 
-class BudgetGuardedAdminMixin(AuditedAdminMixin):
-    """Refuse an admin save that would put a line above its amount or the plan above a ceiling."""
+class GuardedAdminMixin(AuditedAdminMixin):
+    """Every write view of this admin goes through the plan guard; ids are checked before use."""
 
-    def plan_id_for(self, request, object_id) -> int | None:
-        raise NotImplementedError
+    def _check_id(self, value) -> None:
+        try:
+            self.model._meta.pk.to_python(value)
+        except (ValidationError, ValueError, TypeError):
+            raise Http404(_("No such record: “%(id)s” is not a valid id.") % {"id": value}) from None
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+    def _guarded(self, request, view, *args, **kwargs):
         if request.method != "POST":
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        plan_id = self.plan_id_for(request, object_id)
-        with transaction.atomic():
-            before = self._check(plan_id)
-            response = super().changeform_view(request, object_id, form_url, extra_context)
-            if not isinstance(response, HttpResponseRedirect) or before is None:
-                return response
-            worse = [v for v in new_or_worse(before, self._check(plan_id)) if v.rule in MONEY_RULES]
-            if not worse:
-                return response
-            transaction.set_rollback(True)
+            return view(request, *args, **kwargs)
+        try:
+            with budget_guard(rules=MONEY_RULES):
+                return view(request, *args, **kwargs)
+        except BudgetRefused as refused:
+            reasons = [_("Not saved: the changes would break the budget rules."), *(v.message for v in refused.violations)]
+        except PlanFrozen as frozen:
+            reasons = [_("Not saved:"), *frozen.messages]
         list(messages.get_messages(request))  # drop the "changed successfully" message of the rolled-back save
-        messages.error(
-            request,
-            _("Not saved: the changes would break the budget rules.") + " " + " ".join(v.message for v in worse),
-        )
+        messages.error(request, " ".join(reasons))
         return HttpResponseRedirect(request.get_full_path())
 
-    @staticmethod
-    def _check(plan_id: int | None):
-        if plan_id is None:
-            return None
-        Plan.objects.select_for_update().filter(pk=plan_id).first()
-        plan = Plan.objects.with_document().filter(pk=plan_id).first()
-        return check_plan(plan) if plan else None
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is not None:
+            self._check_id(object_id)
+        return self._guarded(request, super().changeform_view, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._check_id(object_id)
+        return self._guarded(request, super().delete_view, object_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        return self._guarded(request, super().changelist_view, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._check_id(object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """The past, read-only: the history's "revert" form never saves, whoever posts it."""
+        self._check_id(object_id)
+        if not str(version_id).isdigit():
+            raise Http404(_("No such record: “%(id)s” is not a valid id.") % {"id": version_id})
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """Rows can be put only under a draft plan: the choices say so before the guard has to."""
+        if db_field.related_model is Plan and db_field.name in {"plan"}:
+            kwargs.setdefault("queryset", Plan.objects.filter(status=Plan.Status.DRAFT))
+        elif db_field.related_model is PlanItem:
+            kwargs.setdefault(
+                "queryset",
+                PlanItem.objects.filter(plan__status=Plan.Status.DRAFT).select_related(
+                    "plan", "project", "sub_project"
+                ),
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class FrozenUnlessDraftMixin:
-    """A plan that left the draft stage is read-only in the admin, with its lines, allocations and ceilings."""
+    """A plan that left the draft stage is shown read-only in the admin, with its lines, allocations and ceilings.
+
+    This is how the admin shows the freeze; plans/guard.py is what enforces it on every path.
+    """
 
     @staticmethod
     def plan_of(obj) -> Plan | None:

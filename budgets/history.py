@@ -26,13 +26,21 @@ REASON_LABELS = {
 def record_loaded_rows(plan: Plan) -> None:
     """Give rows loaded by loaddata (which records no history) a first history record, so later changes have
     an 'old' value to show."""
+    from plans.models import Duty, LegalBasis, Target
+
     models_and_rows = [
+        (Plan, [plan]),
+        (LegalBasis, list(LegalBasis.objects.filter(plan=plan))),
+        (Duty, list(Duty.objects.filter(plan=plan))),
         (PlanItem, list(PlanItem.objects.filter(plan=plan))),
+        (Target, list(Target.objects.filter(item__plan=plan))),
         (ImplementingUnit, list(ImplementingUnit.objects.filter(item__plan=plan))),
         (Allocation, list(Allocation.objects.filter(item__plan=plan))),
         (Ceiling, list(Ceiling.objects.filter(plan=plan))),
     ]
     for model, rows in models_and_rows:
+        # loaddata's many-to-many writes leave "~" records without a previous state: the seed record replaces them.
+        model.history.filter(id__in=[row.pk for row in rows]).delete()
         model.history.bulk_history_create(rows, default_change_reason=REASON_SEED)
 
 

@@ -2,9 +2,8 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
-
 from lai_chau.fields import AmountField, NFCCharField
+from lai_chau.history import audit_history
 
 
 class FundingSourceManager(models.Manager):
@@ -28,6 +27,7 @@ class FundingSource(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
 
     objects = FundingSourceManager()
+    history = audit_history()
 
     class Meta:
         verbose_name = _("funding source")
@@ -59,7 +59,7 @@ class Ceiling(models.Model):
         verbose_name=_("notified by"),
     )
 
-    history = HistoricalRecords()
+    history = audit_history()
 
     class Meta:
         verbose_name = _("ceiling")
@@ -84,7 +84,7 @@ class Allocation(models.Model):
     )
     amount = AmountField(_("amount (đồng)"), help_text=_("Whole đồng. Vietnamese notation is accepted: 530.000.000"))
 
-    history = HistoricalRecords()
+    history = audit_history()
 
     class Meta:
         verbose_name = _("allocation")

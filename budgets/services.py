@@ -13,10 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from budgets.checks import Violation, check_plan, new_or_worse
 from budgets.history import BudgetChange, plan_budget_history
 from budgets.models import Allocation
+from plans.guard import BudgetRefused, budget_guard
 from plans.models import ImplementingUnit, OrgUnit, Plan, PlanItem
+
+__all__ = ["BudgetEdit", "BudgetRefused", "StaleBudget", "budget_apply"]
 
 
 @dataclass
@@ -41,18 +43,6 @@ class StaleBudget(Exception):
         self.latest = latest
 
 
-class BudgetRefused(Exception):
-    """The edit would break a budget rule; nothing was saved."""
-
-    def __init__(self, violations: list[Violation]):
-        super().__init__("; ".join(v.message for v in violations))
-        self.violations = violations
-
-
-def _plan_for_check(plan: Plan) -> Plan:
-    return Plan.objects.with_document().get(pk=plan.pk)
-
-
 @transaction.atomic
 def budget_apply(
     *, plan: Plan, edit: BudgetEdit, by, reason: str, based_on: datetime.datetime | None = None
@@ -62,24 +52,15 @@ def budget_apply(
     Raise ValidationError for edits that name things outside this plan, StaleBudget when the plan's money
     changed after `based_on`, BudgetRefused when the result would break or worsen a budget rule.
     """
-    locked = Plan.objects.select_for_update().get(pk=plan.pk)
-    if locked.status != Plan.Status.DRAFT:
-        raise ValidationError(
-            _("Plan %(number)s is not a draft: its budget can no longer be changed.")
-            % {"number": locked.document_number},
-            code="not_draft",
-        )
-    started = timezone.now()
-    if based_on is not None:
-        newer = plan_budget_history(locked, since=based_on)
-        if newer:
-            raise StaleBudget(newer, newer[0].when)
-    before = check_plan(_plan_for_check(locked))
-    _write(locked, edit, by=by, reason=reason)
-    after = check_plan(_plan_for_check(locked))
-    worse = new_or_worse(before, after)
-    if worse:
-        raise BudgetRefused(worse)  # leaving the atomic block by an exception rolls every write back
+    # The bulk writes below send no ORM signals: the guard is told which plan they touch.
+    with budget_guard() as guard:
+        locked = guard.touch(plan.pk)
+        started = timezone.now()
+        if based_on is not None:
+            newer = plan_budget_history(locked, since=based_on)
+            if newer:
+                raise StaleBudget(newer, newer[0].when)
+        _write(locked, edit, by=by, reason=reason)
     return plan_budget_history(locked, since=started - datetime.timedelta(microseconds=1))
 
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from budgets.admin_guard import BudgetGuardedAdminMixin, FrozenUnlessDraftMixin
+from budgets.admin_guard import FrozenUnlessDraftMixin, GuardedAdminMixin
 from budgets.models import Allocation, Ceiling
 from lai_chau.admin_helpers import FixedChoicesMixin, money_column
 from plans.models import (
@@ -19,7 +19,7 @@ from plans.models import (
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(FixedChoicesMixin, admin.ModelAdmin):
+class OrgUnitAdmin(GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
     list_display = ["name", "kind", "parent", "valid_from", "valid_to", "especially_disadvantaged"]
     list_filter = ["kind", "especially_disadvantaged", "valid_to"]
     search_fields = ["name", "full_name", "short_name", "code"]
@@ -28,11 +28,15 @@ class OrgUnitAdmin(FixedChoicesMixin, admin.ModelAdmin):
 
 
 @admin.register(DocumentReference)
-class DocumentReferenceAdmin(FixedChoicesMixin, admin.ModelAdmin):
+class DocumentReferenceAdmin(GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
     list_display = ["number", "kind", "issued_on", "issuer"]
     list_filter = ["kind", "issuer"]
     search_fields = ["number", "subject", "issuer"]
     date_hierarchy = "issued_on"
+
+    def has_delete_permission(self, request, obj=None):
+        """A document a plan cites stays: deleting it would change what the plan says."""
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.cited_by.exists())
 
 
 class LegalBasisInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.StackedInline):
@@ -73,7 +77,7 @@ class CeilingInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.TabularInli
 
 
 @admin.register(Plan)
-class PlanAdmin(FrozenUnlessDraftMixin, BudgetGuardedAdminMixin, FixedChoicesMixin, admin.ModelAdmin):
+class PlanAdmin(FrozenUnlessDraftMixin, GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
     plan_of = staticmethod(lambda obj: obj)
 
     list_display = ["document_number", "year", "issuer", "issued_on", "status", money_column("total", _("total"))]
@@ -123,8 +127,6 @@ class PlanAdmin(FrozenUnlessDraftMixin, BudgetGuardedAdminMixin, FixedChoicesMix
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("issuer").with_total()
 
-    def plan_id_for(self, request, object_id) -> int | None:
-        return int(object_id) if object_id and str(object_id).isdigit() else None
 
 
 class ImplementingUnitInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.TabularInline):
@@ -155,7 +157,7 @@ class TargetInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.TabularInlin
 
 
 @admin.register(PlanItem)
-class PlanItemAdmin(FrozenUnlessDraftMixin, BudgetGuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
+class PlanItemAdmin(FrozenUnlessDraftMixin, GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "plan", "position", money_column("amount", _("amount")), "source"]
     list_filter = ["plan", "project", "source"]
     search_fields = ["project__code", "project__name", "sub_project__code", "sub_project__name", "objective"]
@@ -163,15 +165,10 @@ class PlanItemAdmin(FrozenUnlessDraftMixin, BudgetGuardedAdminMixin, FixedChoice
     filter_horizontal = ["target_groups"]
     inlines = [ImplementingUnitInline, AllocationInline, TargetInline]
 
-    def plan_id_for(self, request, object_id) -> int | None:
-        if object_id:
-            return PlanItem.objects.filter(pk=object_id).values_list("plan_id", flat=True).first()
-        plan_id = request.POST.get("plan", "")
-        return int(plan_id) if plan_id.isdigit() else None
 
 
 @admin.register(Membership)
-class MembershipAdmin(FixedChoicesMixin, admin.ModelAdmin):
+class MembershipAdmin(GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
     list_display = ["user", "role", "unit"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]

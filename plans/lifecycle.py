@@ -6,12 +6,14 @@ amendment, a new draft that starts as a copy of the signed plan and links to it.
 
 import datetime
 import hashlib
+import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from budgets.checks import check_plan
@@ -20,6 +22,18 @@ from budgets.models import Allocation, Ceiling
 from plans.models import Duty, ImplementingUnit, LegalBasis, Plan, PlanTransition, SignedDocument, Target
 from plans.pdf import render_plan_pdf
 from plans.signing import sign_pdf, signing_configured
+from plans.snapshot import take_snapshot
+
+logger = logging.getLogger(__name__)
+
+SIGNED_PDF_ALTERED = gettext_lazy(
+    "The stored signed PDF of plan %(number)s does not match the SHA-256 recorded at signing: it was altered. "
+    "It is not served. Tell the system administrator (manage.py verify_signed_plans)."
+)
+
+
+class SignedPdfAltered(Exception):
+    """The stored bytes of a signed plan no longer hash to what was recorded at signing."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +88,8 @@ def plan_sign(*, plan: Plan, by) -> SignedDocument:
     signed_at = timezone.now()
     digital = signing_configured()
     signature = Signature(title=locked.signer_title, name=locked.signer_name, signed_at=signed_at, digital=digital)
-    pdf = render_plan_pdf(Plan.objects.with_document().get(pk=locked.pk), draft=False, signature=signature)
+    document = Plan.objects.with_document().get(pk=locked.pk)
+    pdf = render_plan_pdf(document, draft=False, signature=signature)
     if digital:
         signer = by.get_full_name() or by.get_username()
         pdf = sign_pdf(pdf, signer_name=signer, reason=f"Ký ban hành Kế hoạch số {locked.document_number}")
@@ -85,6 +100,7 @@ def plan_sign(*, plan: Plan, by) -> SignedDocument:
         signed_at=signed_at,
         signed_by=by,
         digitally_signed=digital,
+        names=take_snapshot(document),
     )
 
 
@@ -98,14 +114,18 @@ def plan_amend(*, plan: Plan, by, number: int, issued_on: datetime.date) -> Plan
     copy.pk = None
     copy.number, copy.issued_on, copy.status, copy.amends = number, issued_on, Plan.Status.DRAFT, source
     copy.full_clean()
+    copy._change_reason, copy._history_user = REASON_AMENDMENT, by
     copy.save()
     for basis in source.legal_bases.prefetch_related("references"):
-        new_basis = LegalBasis.objects.create(plan=copy, position=basis.position, text=basis.text)
+        new_basis = LegalBasis(plan=copy, position=basis.position, text=basis.text)
+        new_basis._change_reason, new_basis._history_user = REASON_AMENDMENT, by
+        new_basis.save()
         new_basis.references.set(basis.references.all())
-    Duty.objects.bulk_create(
+    duties = [
         Duty(plan=copy, position=d.position, assignee=d.assignee, unit_id=d.unit_id, tasks=d.tasks)
         for d in source.duties.all()
-    )
+    ]
+    bulk_create_with_history(duties, Duty, default_user=by, default_change_reason=REASON_AMENDMENT)
     _copy_money(source, copy, by=by)
     return copy
 
@@ -116,6 +136,8 @@ def _copy_money(source: Plan, copy: Plan, *, by) -> None:
     for item in source.items.prefetch_related("target_groups"):
         old_pk = item.pk
         groups = list(item.target_groups.all())
+        # The copy must not keep the source's prefetched groups: set() would read them and think nothing is missing.
+        item._prefetched_objects_cache = {}
         item.pk, item.plan = None, copy
         item._change_reason, item._history_user = REASON_AMENDMENT, by
         item.save()
@@ -126,7 +148,7 @@ def _copy_money(source: Plan, copy: Plan, *, by) -> None:
         for u in ImplementingUnit.objects.filter(item__plan=source)
     ]
     bulk_create_with_history(units, ImplementingUnit, default_user=by, default_change_reason=REASON_AMENDMENT)
-    Target.objects.bulk_create(
+    targets = [
         Target(
             item=item_map[t.item_id],
             position=t.position,
@@ -136,7 +158,8 @@ def _copy_money(source: Plan, copy: Plan, *, by) -> None:
             rounds=t.rounds,
         )
         for t in Target.objects.filter(item__plan=source)
-    )
+    ]
+    bulk_create_with_history(targets, Target, default_user=by, default_change_reason=REASON_AMENDMENT)
     allocations = [
         Allocation(item=item_map[a.item_id], unit_id=a.unit_id, source_id=a.source_id, amount=a.amount)
         for a in Allocation.objects.filter(item__plan=source)
@@ -149,10 +172,21 @@ def _copy_money(source: Plan, copy: Plan, *, by) -> None:
     bulk_create_with_history(ceilings, Ceiling, default_user=by, default_change_reason=REASON_AMENDMENT)
 
 
+def verified_signed_pdf(plan: Plan) -> bytes:
+    """Return the stored bytes of a signed plan after checking them against the SHA-256 recorded at signing.
+
+    Raise SignedPdfAltered when they differ, or when a signed plan has no stored PDF."""
+    stored = SignedDocument.objects.filter(plan=plan).values_list("pdf", "sha256").first()
+    if stored is None or hashlib.sha256(bytes(stored[0])).hexdigest() != stored[1]:
+        logger.critical("Signed PDF of plan %s (id %s) fails its SHA-256 check", plan.document_number, plan.pk)
+        raise SignedPdfAltered(SIGNED_PDF_ALTERED % {"number": plan.document_number})
+    return bytes(stored[0])
+
+
 def plan_pdf_bytes(plan: Plan) -> bytes:
-    """Return the stored bytes of a signed plan, or a fresh rendering marked "DỰ THẢO" of any other plan."""
+    """Return the verified stored bytes of a signed plan, or a fresh rendering marked "DỰ THẢO" of any other plan."""
     if plan.status == Plan.Status.SIGNED:
-        return bytes(SignedDocument.objects.values_list("pdf", flat=True).get(plan=plan))
+        return verified_signed_pdf(plan)
     return render_plan_pdf(Plan.objects.with_document().get(pk=plan.pk), draft=True)
 
 

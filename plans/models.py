@@ -9,9 +9,8 @@ from django.db import models
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
-
 from lai_chau.fields import AmountField, NFCCharField, NFCTextField
+from lai_chau.history import audit_history
 from lai_chau.text import paragraphs
 
 ONE_PER_LINE = _("One paragraph per line.")
@@ -48,6 +47,7 @@ class OrgUnit(models.Model):
     especially_disadvantaged = models.BooleanField(_("especially disadvantaged (ĐBKK)"), default=False)
 
     objects = OrgUnitManager()
+    history = audit_history()
 
     class Meta:
         verbose_name = _("organisation unit")
@@ -86,6 +86,7 @@ class DocumentReference(models.Model):
     subject = NFCTextField(_("subject"), blank=True)
 
     objects = DocumentReferenceManager()
+    history = audit_history()
 
     class Meta:
         verbose_name = _("document reference")
@@ -103,19 +104,38 @@ class DocumentReference(models.Model):
 
 
 class PlanQuerySet(models.QuerySet):
+    # Set by with_document(): signed plans come back naming units, projects and documents as they were signed.
+    _as_signed = False
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._as_signed = self._as_signed
+        return clone
+
+    def _fetch_all(self):
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._as_signed:
+            from plans.snapshot import apply_snapshot
+
+            for plan in self._result_cache:
+                signed = isinstance(plan, Plan) and getattr(plan, "signed_document", None)
+                if signed:
+                    apply_snapshot(plan, signed.names)
+
     def with_total(self) -> "PlanQuerySet":
         """Annotate `total`: the sum of the plan's line amounts in đồng (0 without lines)."""
         return self.annotate(total=Coalesce(models.Sum("items__amount"), 0, output_field=models.BigIntegerField()))
 
     def with_document(self) -> "PlanQuerySet":
-        """Fetch everything the plan page shows, in a fixed number of queries."""
-        return (
+        """Fetch everything the plan page shows, in a fixed number of queries; a signed plan reads as signed."""
+        queryset = (
             self.select_related("programme", "issuer__parent", "amends", "signed_document")
             .defer("signed_document__pdf")
             .prefetch_related(
-                "legal_bases",
+                "legal_bases__references",
                 models.Prefetch("transitions", queryset=PlanTransition.objects.select_related("by")),
-                "duties",
+                models.Prefetch("duties", queryset=Duty.objects.select_related("unit")),
                 models.Prefetch(
                     "items",
                     queryset=PlanItem.objects.select_related("project", "sub_project", "source").prefetch_related(
@@ -128,6 +148,8 @@ class PlanQuerySet(models.QuerySet):
                 models.Prefetch("ceilings", queryset=_ceiling_queryset()),
             )
         )
+        queryset._as_signed = True
+        return queryset
 
 
 def _allocation_queryset():
@@ -189,6 +211,7 @@ class Plan(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = PlanManager()
+    history = audit_history(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("plan")
@@ -263,6 +286,12 @@ class SignedDocument(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("signed by")
     )
     digitally_signed = models.BooleanField(_("digitally signed (PAdES)"), default=False)
+    names = models.JSONField(
+        _("names as signed"),
+        default=dict,
+        blank=True,
+        help_text=_("Units, projects, sources and documents as the plan named them when it was signed."),
+    )
 
     class Meta:
         verbose_name = _("signed document")
@@ -286,6 +315,8 @@ class LegalBasis(models.Model):
     references = models.ManyToManyField(
         DocumentReference, blank=True, related_name="cited_by", verbose_name=_("documents cited")
     )
+
+    history = audit_history(m2m_fields=[references])
 
     class Meta:
         verbose_name = _("legal basis")
@@ -344,7 +375,7 @@ class PlanItem(models.Model):
     )
 
     objects = PlanItemManager()
-    history = HistoricalRecords()
+    history = audit_history(m2m_fields=[target_groups])
 
     class Meta:
         verbose_name = _("plan line")
@@ -398,7 +429,7 @@ class ImplementingUnit(models.Model):
     unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="implementing", verbose_name=_("unit"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
-    history = HistoricalRecords()
+    history = audit_history()
 
     class Meta:
         verbose_name = _("implementing unit")
@@ -426,6 +457,8 @@ class Target(models.Model):
     measure = NFCCharField(_("unit of measure"), max_length=40, help_text=_("e.g. trẻ, phiếu"))
     rounds = models.PositiveSmallIntegerField(_("rounds"), default=1)
 
+    history = audit_history()
+
     class Meta:
         verbose_name = _("target")
         verbose_name_plural = _("targets")
@@ -451,6 +484,8 @@ class Duty(models.Model):
         OrgUnit, models.PROTECT, null=True, blank=True, related_name="duties", verbose_name=_("unit")
     )
     tasks = NFCTextField(_("tasks"), help_text=ONE_PER_LINE)
+
+    history = audit_history()
 
     class Meta:
         verbose_name = _("duty")
@@ -480,6 +515,8 @@ class Membership(models.Model):
     unit = models.ForeignKey(
         OrgUnit, models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("unit")
     )
+
+    history = audit_history()
 
     class Meta:
         verbose_name = _("membership")

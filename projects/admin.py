@@ -1,4 +1,7 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from budgets.admin_guard import GuardedAdminMixin
 
 from projects.models import Programme, Project, SubProject
 
@@ -14,14 +17,14 @@ class SubProjectInline(admin.TabularInline):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(GuardedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "decision_number", "decision_date", "start_year", "end_year"]
     search_fields = ["name", "decision_number"]
     inlines = [ProjectInline]
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(GuardedAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "programme"]
     list_filter = ["programme"]
     search_fields = ["code", "name"]
@@ -29,7 +32,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(SubProject)
-class SubProjectAdmin(admin.ModelAdmin):
+class SubProjectAdmin(GuardedAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "project"]
     list_filter = ["project__programme", "project"]
     search_fields = ["code", "name"]

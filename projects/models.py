@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lai_chau.fields import NFCCharField
+from lai_chau.history import audit_history
 
 
 class ProgrammeManager(models.Manager):
@@ -23,6 +24,7 @@ class Programme(models.Model):
     end_year = models.PositiveSmallIntegerField(_("last year"))
 
     objects = ProgrammeManager()
+    history = audit_history()
 
     class Meta:
         verbose_name = _("programme")
@@ -52,6 +54,7 @@ class Project(models.Model):
     name = NFCCharField(_("name"), max_length=300)
 
     objects = ProjectManager()
+    history = audit_history()
 
     class Meta:
         verbose_name = _("project")
@@ -82,6 +85,7 @@ class SubProject(models.Model):
     name = NFCCharField(_("name"), max_length=300)
 
     objects = SubProjectManager()
+    history = audit_history()
 
     class Meta:
         verbose_name = _("sub-project")

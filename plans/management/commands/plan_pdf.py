@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 
-from plans.lifecycle import plan_pdf_bytes
+from plans.lifecycle import SignedPdfAltered, plan_pdf_bytes
 from plans.models import Plan
 from plans.selectors import plan_by_reference
 
@@ -29,5 +29,8 @@ class Command(BaseCommand):
             target.write_bytes(plan_pdf_bytes(found))
         except OSError as error:
             self.stderr.write(f"Không ghi được tệp {target}: {error.strerror}")
+            sys.exit(1)
+        except SignedPdfAltered as altered:
+            self.stderr.write(str(altered))
             sys.exit(1)
         self.stdout.write(f"Đã ghi {target}")

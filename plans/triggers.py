@@ -1,0 +1,125 @@
+"""On PostgreSQL the database itself keeps a plan that left the draft stage as it is, whatever client writes.
+
+The application refuses these writes first (plans/guard.py) with a Vietnamese message; these triggers are for every
+other client: a raw UPDATE, a shell's `queryset.update()`, a script with the database password. They refuse:
+* any change to a signed plan, any change but the status of a submitted plan, deleting any non-draft plan;
+* UPDATE or DELETE of the rows of a non-draft plan (lines, implementing units, targets, allocations, ceilings, legal
+  bases and their citations, duties, target groups of lines), judged on both the row's old and new plan;
+* any UPDATE or DELETE of a signed PDF, and any UPDATE of a lifecycle step (DELETE only with its draft plan).
+Inserts are left to the application guard so that pg_restore can load a backup (README, "Sao lưu").
+
+They are installed by `manage.py migrate` (PGTRIGGER_INSTALL_ON_MIGRATE); SQLite keeps the application guard only.
+"""
+
+import pgtrigger
+
+REFUSED = "RAISE EXCEPTION USING ERRCODE = 'raise_exception', MESSAGE = {message}"
+REFUSE_FROZEN_ROW = REFUSED.format(
+    message="format('Kế hoạch id %s không còn là dự thảo: không được sửa hay xoá dữ liệu của nó (bảng %s).', "
+    "frozen_plan, TG_TABLE_NAME)"
+)
+
+
+def _not_draft(plan_expression: str) -> str:
+    return f"(SELECT id FROM plans_plan WHERE id = ({plan_expression}) AND status <> 'draft')"
+
+
+def frozen_rows_trigger(old_plan: str, new_plan: str) -> pgtrigger.Trigger:
+    """Refuse UPDATE and DELETE of a row whose old (or, for UPDATE, new) plan is not a draft."""
+    return pgtrigger.Trigger(
+        name="frozen_with_plan",
+        when=pgtrigger.Before,
+        operation=pgtrigger.Update | pgtrigger.Delete,
+        declare=[("frozen_plan", "bigint")],
+        func=f"""
+            frozen_plan := {_not_draft(old_plan)};
+            IF frozen_plan IS NULL AND TG_OP = 'UPDATE' THEN
+                frozen_plan := {_not_draft(new_plan)};
+            END IF;
+            IF frozen_plan IS NOT NULL THEN
+                {REFUSE_FROZEN_ROW};
+            END IF;
+            RETURN COALESCE(NEW, OLD);
+        """,
+    )
+
+
+PLAN_TRIGGER = pgtrigger.Trigger(
+    name="plan_frozen_unless_draft",
+    when=pgtrigger.Before,
+    operation=pgtrigger.Update | pgtrigger.Delete,
+    func=f"""
+        IF TG_OP = 'DELETE' THEN
+            IF OLD.status <> 'draft' THEN
+                {REFUSED.format(message="format('Kế hoạch id %s không còn là dự thảo: không được xoá.', OLD.id)")};
+            END IF;
+            RETURN OLD;
+        END IF;
+        IF OLD.status = 'signed' AND to_jsonb(NEW) IS DISTINCT FROM to_jsonb(OLD) THEN
+            {REFUSED.format(message="format('Kế hoạch id %s đã ký: không bao giờ được thay đổi.', OLD.id)")};
+        END IF;
+        IF OLD.status = 'submitted'
+           AND (to_jsonb(NEW) - 'status' - 'updated_at') IS DISTINCT FROM (to_jsonb(OLD) - 'status' - 'updated_at')
+        THEN
+            {REFUSED.format(message="format('Kế hoạch id %s đã trình ký: chỉ được ký hoặc trả lại.', OLD.id)")};
+        END IF;
+        RETURN NEW;
+    """,
+)
+
+SIGNED_DOCUMENT_TRIGGER = pgtrigger.Protect(
+    name="signed_pdf_never_changes", operation=pgtrigger.Update | pgtrigger.Delete
+)
+
+TRANSITION_TRIGGER = pgtrigger.Trigger(
+    name="transitions_append_only",
+    when=pgtrigger.Before,
+    operation=pgtrigger.Update | pgtrigger.Delete,
+    declare=[("frozen_plan", "bigint")],
+    func=f"""
+        IF TG_OP = 'UPDATE' THEN
+            {REFUSED.format(message="'Các bước trình ký, ký kế hoạch không được sửa.'")};
+        END IF;
+        frozen_plan := {_not_draft("OLD.plan_id")};
+        IF frozen_plan IS NOT NULL THEN
+            {REFUSE_FROZEN_ROW};
+        END IF;
+        RETURN OLD;
+    """,
+)
+
+
+def register_triggers() -> None:
+    """Register every trigger with its model (called from PlansConfig.ready())."""
+    from budgets.models import Allocation, Ceiling
+    from plans.models import (
+        Duty,
+        ImplementingUnit,
+        LegalBasis,
+        Plan,
+        PlanItem,
+        PlanTransition,
+        SignedDocument,
+        Target,
+    )
+
+    item_plan = "SELECT plan_id FROM plans_planitem WHERE id = {row}.item_id"
+    by_plan = frozen_rows_trigger("OLD.plan_id", "NEW.plan_id")
+    by_item = frozen_rows_trigger(item_plan.format(row="OLD"), item_plan.format(row="NEW"))
+    by_line_of_group = frozen_rows_trigger(
+        "SELECT plan_id FROM plans_planitem WHERE id = OLD.planitem_id",
+        "SELECT plan_id FROM plans_planitem WHERE id = NEW.planitem_id",
+    )
+    by_basis = frozen_rows_trigger(
+        "SELECT plan_id FROM plans_legalbasis WHERE id = OLD.legalbasis_id",
+        "SELECT plan_id FROM plans_legalbasis WHERE id = NEW.legalbasis_id",
+    )
+    pgtrigger.register(PLAN_TRIGGER)(Plan)
+    pgtrigger.register(SIGNED_DOCUMENT_TRIGGER)(SignedDocument)
+    pgtrigger.register(TRANSITION_TRIGGER)(PlanTransition)
+    for model in (PlanItem, LegalBasis, Duty, Ceiling):
+        pgtrigger.register(by_plan)(model)
+    for model in (ImplementingUnit, Target, Allocation):
+        pgtrigger.register(by_item)(model)
+    pgtrigger.register(by_line_of_group)(PlanItem.target_groups.through)
+    pgtrigger.register(by_basis)(LegalBasis.references.through)
