@@ -33,6 +33,7 @@ from budgets.excel import export_budget_workbook
 from budgets.forms import AllocationEditorForm
 from budgets.history import latest_change_time
 from budgets.models import Allocation
+from lai_chau.security import AUTH_TIME_KEY
 from plans.lifecycle import plan_amend, plan_sign, plan_submit
 from plans.models import Plan, PlanTransition, SignedDocument
 from tests.budgets.workbooks import with_amounts
@@ -381,6 +382,22 @@ def test_the_signed_pdf_a_unit_officer_downloads_is_the_frozen_one(world, db, cl
     client.force_login(world.users["unit"])
     response = client.get(reverse("plans:plan_pdf", args=[signed.pk]))
     assert b"".join(response.streaming_content) == bytes(SignedDocument.objects.get(plan=signed).pdf)
+
+
+@pytest.mark.parametrize(("role", "expected"), [("unit", 404), ("finance", 403), ("staff", 403), ("leader", 200)])
+def test_the_signing_password_page_comes_after_the_permission_checks(world, db, client, role, expected):
+    """With a login older than the step-up window, only someone allowed to sign is asked for the password again;
+    a unit officer still gets 404 for a submitted plan (the confirmation page would name it)."""
+    submitted = world.plans["submitted"]
+    client.force_login(world.users[role])
+    session = client.session
+    session[AUTH_TIME_KEY] = 0  # last password entered long ago
+    session.save()
+    before = _snapshot(client)
+    response = client.post(reverse("plans:plan_sign", args=[submitted.pk]))
+    assert response.status_code == expected
+    assert _snapshot(client) == before
+    assert (submitted.document_number in visible_text(response.content)) == (expected == 200)
 
 
 def test_matrix_rows_are_readable_in_the_readme():
