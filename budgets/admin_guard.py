@@ -56,7 +56,10 @@ class GuardedAdminMixin(AuditedAdminMixin):
             with budget_guard(rules=MONEY_RULES):
                 return view(request, *args, **kwargs)
         except BudgetRefused as refused:
-            reasons = [_("Not saved: the changes would break the budget rules."), *(v.message for v in refused.violations)]
+            reasons = [
+                _("Not saved: the changes would break the budget rules."),
+                *(v.message for v in refused.violations),
+            ]
         except PlanFrozen as frozen:
             reasons = [_("Not saved:"), *frozen.messages]
         list(messages.get_messages(request))  # drop the "changed successfully" message of the rolled-back save

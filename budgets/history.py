@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from budgets.models import Allocation, Ceiling
+from lai_chau.history import history_user_label
 from plans.models import ImplementingUnit, OrgUnit, Plan, PlanItem
 
 REASON_EDITOR = "editor"
@@ -71,15 +72,12 @@ class BudgetChange:
         return str(labels[self.kind])
 
 
-def _user_name(record) -> str:
-    user = record.history_user
-    return (user.get_full_name() or user.get_username()) if user else "—"
 
 
 def _change(record, kind, line, unit, old, new) -> BudgetChange:
     return BudgetChange(
         when=record.history_date,
-        user=_user_name(record),
+        user=history_user_label(record),
         reason=record.history_change_reason or "",
         kind=kind,
         line=line,

@@ -13,3 +13,7 @@ class LaiChauConfig(AppConfig):
         from lai_chau.security import on_user_logged_in
 
         user_logged_in.connect(on_user_logged_in, dispatch_uid="lai_chau_record_authentication")
+
+        from lai_chau import history
+
+        history.connect_signals()  # history keeps the name of an account that is deleted

@@ -44,6 +44,8 @@ def frozen_rows_trigger(old_plan: str, new_plan: str) -> pgtrigger.Trigger:
     )
 
 
+SUBMITTED_MESSAGE = "format('Kế hoạch id %s đang trình ký: không được sửa, chỉ được ký hoặc trả lại.', OLD.id)"
+
 PLAN_TRIGGER = pgtrigger.Trigger(
     name="plan_frozen_unless_draft",
     when=pgtrigger.Before,
@@ -61,14 +63,20 @@ PLAN_TRIGGER = pgtrigger.Trigger(
         IF OLD.status = 'submitted'
            AND (to_jsonb(NEW) - 'status' - 'updated_at') IS DISTINCT FROM (to_jsonb(OLD) - 'status' - 'updated_at')
         THEN
-            {REFUSED.format(message="format('Kế hoạch id %s đã trình ký: chỉ được ký hoặc trả lại.', OLD.id)")};
+            {REFUSED.format(message=SUBMITTED_MESSAGE)};
         END IF;
         RETURN NEW;
     """,
 )
 
-SIGNED_DOCUMENT_TRIGGER = pgtrigger.Protect(
-    name="signed_pdf_never_changes", operation=pgtrigger.Update | pgtrigger.Delete
+SIGNED_DOCUMENT_TRIGGER = pgtrigger.Trigger(
+    name="signed_pdf_never_changes",
+    when=pgtrigger.Before,
+    operation=pgtrigger.Update | pgtrigger.Delete,
+    func=REFUSED.format(
+        message="format('Bản PDF đã ký của kế hoạch id %s không bao giờ được sửa hay xoá.', OLD.plan_id)"
+    )
+    + "; RETURN NULL;",
 )
 
 TRANSITION_TRIGGER = pgtrigger.Trigger(

@@ -16,6 +16,7 @@ from plans.document import project_sections, top_headings
 from plans.forms import AmendmentForm, ReturnForm
 from plans.lifecycle import (
     Signature,
+    SignedPdfAltered,
     plan_amend,
     plan_pdf_bytes,
     plan_pdf_filename,
@@ -83,8 +84,13 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def plan_pdf(request: HttpRequest, pk: int) -> FileResponse:
     plan = plan_or_404(request.user, pk)
+    try:
+        pdf = plan_pdf_bytes(plan)
+    except SignedPdfAltered as altered:
+        # Loudly: never serve bytes that are not what was signed.
+        return render(request, "plans/signed_pdf_altered.html", {"plan": plan, "message": str(altered)}, status=500)
     return FileResponse(
-        io.BytesIO(plan_pdf_bytes(plan)),
+        io.BytesIO(pdf),
         as_attachment=True,
         filename=plan_pdf_filename(plan),
         content_type="application/pdf",

@@ -1,0 +1,251 @@
+"""Every admin URL that can write a plan's rows: refused on a signed plan, rule-checked on a draft (issue 7).
+
+The forms are read from the admin's own pages and posted as a browser would (tests/adminforms.py). Each write is
+first shown to work on a draft, so that its refusal on the signed plan comes from the freeze and nothing else.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core import serializers
+
+from budgets.models import Allocation, Ceiling, FundingSource
+from plans.lifecycle import plan_sign, plan_submit
+from plans.models import Duty, ImplementingUnit, LegalBasis, OrgUnit, Plan, PlanItem, Target
+from projects.models import SubProject
+from tests.adminforms import form_data
+from tests.factories import make_plan
+from tests.pagetext import visible_text
+
+
+@pytest.fixture
+def admin_client(client, seed):
+    admin = get_user_model().objects.create_superuser("quantri", "qt@example.vn", "x")
+    client.force_login(admin)
+    return client
+
+
+def plan_state(plan: Plan) -> list:
+    """Every row of the plan, serialised field by field (many-to-many included)."""
+    plan = Plan.objects.get(pk=plan.pk)
+    rows = [
+        plan,
+        *PlanItem.objects.filter(plan=plan),
+        *ImplementingUnit.objects.filter(item__plan=plan),
+        *Target.objects.filter(item__plan=plan),
+        *Allocation.objects.filter(item__plan=plan),
+        *Ceiling.objects.filter(plan=plan),
+        *LegalBasis.objects.filter(plan=plan),
+        *Duty.objects.filter(plan=plan),
+    ]
+    return serializers.serialize("python", rows)
+
+
+def _sign(seed, staff, leader) -> None:
+    plan_submit(plan=seed, by=staff)
+    plan_sign(plan=seed, by=leader)
+
+
+def _line(seed, code: str) -> PlanItem:
+    item = PlanItem.objects.filter(plan=seed)
+    return item.get(sub_project__code=code) if "." in code else item.get(project__code=code, sub_project=None)
+
+
+def _change_form(client, url: str, **changes) -> dict:
+    data = form_data(client.get(url).content, form_id=None)
+    data = {name: values for name, values in data.items() if name not in {"csrfmiddlewaretoken"}}
+    return {**data, **{name: [value] for name, value in changes.items()}, "_save": ["Lưu"]}
+
+
+def _posts(seed) -> dict:
+    """For each write path, (url, data builder) of a write that is valid on a draft and breaks no rule."""
+    line2, line32 = _line(seed, "2"), _line(seed, "3.2")
+    allocation = Allocation.objects.get(item=line2)
+    ceiling = Ceiling.objects.get(plan=seed)
+    sung_phai = OrgUnit.objects.get(code="commune-sung-phai")
+    local = FundingSource.objects.exclude(pk=ceiling.source_id).first()
+    sub_42 = SubProject.objects.get(code="4.2")
+    return {
+        "plan change": (f"/quan-tri/plans/plan/{seed.pk}/change/", {"summary": "Trích yếu sửa trong trang quản trị"}),
+        "line change": (f"/quan-tri/plans/planitem/{line32.pk}/change/", {"amount": "300.000.000"}),
+        "line add": (
+            f"/quan-tri/plans/planitem/{line2.pk}/change/",
+            {"sub_project": str(sub_42.pk), "project": str(sub_42.project_id), "amount": "0", "_add_to": "planitem"},
+        ),
+        "allocation change": (f"/quan-tri/budgets/allocation/{allocation.pk}/change/", {"amount": "500.000.000"}),
+        "allocation add": (
+            f"/quan-tri/budgets/allocation/{allocation.pk}/change/",
+            {"item": str(line32.pk), "unit": str(sung_phai.pk), "amount": "1.000.000", "_add_to": "allocation"},
+        ),
+        "ceiling change": (f"/quan-tri/budgets/ceiling/{ceiling.pk}/change/", {"amount": "1.800.000.000"}),
+        "ceiling add": (
+            f"/quan-tri/budgets/ceiling/{ceiling.pk}/change/",
+            {"source": str(local.pk), "amount": "1.000.000", "notified_by": "", "_add_to": "ceiling"},
+        ),
+    }
+
+
+def _prepare(client, seed, path: str) -> tuple[str, dict]:
+    """Read the form while the plan is a draft; an "add" posts a copy of an existing row's form to the add page."""
+    url, changes = _posts(seed)[path]
+    add_to = changes.pop("_add_to", None)
+    data = _change_form(client, url, **changes)
+    if add_to:
+        app = "plans" if add_to == "planitem" else "budgets"
+        data = {k: v for k, v in data.items() if "-" not in k}  # the row alone, without its inlines
+        for prefix in ["implementing_units", "allocations", "targets"]:
+            data |= {f"{prefix}-TOTAL_FORMS": ["0"], f"{prefix}-INITIAL_FORMS": ["0"]}
+        url = f"/quan-tri/{app}/{add_to}/add/"
+    return url, data
+
+
+WRITE_PATHS = [
+    "plan change",
+    "line change",
+    "line add",
+    "allocation change",
+    "allocation add",
+    "ceiling change",
+    "ceiling add",
+]
+
+
+@pytest.mark.parametrize("path", WRITE_PATHS)
+def test_each_admin_write_works_on_a_draft(admin_client, seed, path):
+    url, data = _prepare(admin_client, seed, path)
+    before = plan_state(seed)
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, visible_text(response.content)[:2000]
+    assert plan_state(seed) != before
+
+
+@pytest.mark.parametrize("path", WRITE_PATHS)
+def test_each_admin_write_is_refused_on_a_signed_plan(admin_client, seed, staff_user, leader, path):
+    url, data = _prepare(admin_client, seed, path)
+    _sign(seed, staff_user, leader)
+    before = plan_state(seed)
+    response = admin_client.post(url, data, follow=True)
+    assert plan_state(seed) == before
+    assert response.status_code in (200, 403)
+
+
+def _delete_posts(seed) -> dict:
+    line2 = _line(seed, "2")
+    return {
+        "plan": f"/quan-tri/plans/plan/{seed.pk}/delete/",
+        "planitem": f"/quan-tri/plans/planitem/{line2.pk}/delete/",
+        "allocation": f"/quan-tri/budgets/allocation/{Allocation.objects.get(item=line2).pk}/delete/",
+        "ceiling": f"/quan-tri/budgets/ceiling/{Ceiling.objects.get(plan=seed).pk}/delete/",
+    }
+
+
+@pytest.mark.parametrize("model", ["plan", "planitem", "allocation", "ceiling"])
+def test_delete_and_bulk_delete_are_refused_on_a_signed_plan(admin_client, seed, staff_user, leader, model):
+    url = _delete_posts(seed)[model]
+    object_id = url.rstrip("/").split("/")[-2]
+    app = url.split("/")[2]
+    _sign(seed, staff_user, leader)
+    before = plan_state(seed)
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    bulk = admin_client.post(
+        f"/quan-tri/{app}/{model}/", {"action": "delete_selected", "_selected_action": [object_id], "post": "yes"}
+    )
+    assert bulk.status_code in (200, 302, 403)
+    assert plan_state(seed) == before
+
+
+@pytest.mark.parametrize("model", ["planitem", "allocation", "ceiling"])
+def test_delete_works_on_a_draft(admin_client, seed, model):
+    url = _delete_posts(seed)[model]
+    before = plan_state(seed)
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert plan_state(seed) != before
+
+
+def test_moving_an_allocation_onto_another_drafts_smaller_line_is_refused(admin_client, seed):
+    """The guard judges the row's new plan too: 530 million onto a 10 million line of another draft."""
+    other = make_plan(lines=1, units_per_line=1)
+    allocation = Allocation.objects.get(item=_line(seed, "2"))
+    data = _change_form(admin_client, f"/quan-tri/budgets/allocation/{allocation.pk}/change/")
+    data["item"] = [str(other.items.get().pk)]
+    before, before_other = plan_state(seed), plan_state(other)
+    response = admin_client.post(f"/quan-tri/budgets/allocation/{allocation.pk}/change/", data, follow=True)
+    assert "Chưa lưu: các thay đổi sẽ vi phạm quy tắc kinh phí." in visible_text(response.content)
+    assert plan_state(seed) == before and plan_state(other) == before_other
+
+
+def test_an_allocation_of_a_draft_cannot_be_moved_into_a_signed_plan(admin_client, seed, staff_user, leader):
+    other = make_plan(lines=1, units_per_line=1)
+    allocation = Allocation.objects.get(item__plan=other)
+    data = _change_form(admin_client, f"/quan-tri/budgets/allocation/{allocation.pk}/change/")
+    data["item"] = [str(_line(seed, "4.1").pk)]
+    _sign(seed, staff_user, leader)
+    before, before_other = plan_state(seed), plan_state(other)
+    admin_client.post(f"/quan-tri/budgets/allocation/{allocation.pk}/change/", data)
+    assert plan_state(seed) == before and plan_state(other) == before_other
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"amount": "999.000.000"}, "Chưa lưu: các thay đổi sẽ vi phạm quy tắc kinh phí."),
+    ],
+)
+def test_a_draft_allocation_over_its_line_is_refused_in_the_admin(admin_client, seed, change, message):
+    allocation = Allocation.objects.get(item=_line(seed, "2"))
+    url = f"/quan-tri/budgets/allocation/{allocation.pk}/change/"
+    data = _change_form(admin_client, url, **change)
+    before = plan_state(seed)
+    response = admin_client.post(url, data, follow=True)
+    text = visible_text(response.content)
+    assert message in text and "vượt kinh phí của nội dung 530.000.000 đồng" in text
+    assert plan_state(seed) == before
+
+
+@pytest.fixture
+def finance_admin(seed, finance_officer):
+    """Finance as the admin sees it: staff status, the role's group (view-only on allocations and plans)."""
+    finance_officer.is_staff = True
+    finance_officer.save()
+    finance_officer.groups.add(Group.objects.get(name="role:finance"))
+    return finance_officer
+
+
+@pytest.mark.parametrize("who", ["superuser", "finance"])
+@pytest.mark.parametrize("model", ["allocation", "ceiling", "planitem"])
+def test_history_revert_form_never_saves(client, seed, staff_user, leader, finance_admin, who, model):
+    """The reproduction: finance (view permission only) posted the revert form of a signed plan's allocation."""
+    user = get_user_model().objects.create_superuser("qt", "q@x.vn", "x") if who == "superuser" else finance_admin
+    client.force_login(user)
+    line2 = _line(seed, "2")
+    obj = {
+        "allocation": Allocation.objects.get(item=line2),
+        "ceiling": Ceiling.objects.get(plan=seed),
+        "planitem": line2,
+    }[model]
+    app = "plans" if model == "planitem" else "budgets"
+    record = obj.history.earliest("history_date")
+    url = f"/quan-tri/{app}/{model}/{obj.pk}/history/{record.history_id}/"
+    data = {k: v for k, v in form_data(client.get(url).content).items() if k != "csrfmiddlewaretoken"}
+    data["amount"] = ["999.000.000"] if model != "ceiling" else ["9.999.000.000"]
+    _sign(seed, staff_user, leader)
+    before = plan_state(seed)
+    assert client.post(url, data).status_code == 403
+    assert plan_state(seed) == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/quan-tri/plans/planitem/abc/change/",
+        "/quan-tri/plans/plan/abc/change/",
+        "/quan-tri/budgets/allocation/abc/delete/",
+        "/quan-tri/plans/planitem/abc/history/",
+        "/quan-tri/plans/planitem/{item}/history/abc/",
+        "/quan-tri/budgets/ceiling/1x/change/",
+    ],
+)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_malformed_admin_ids_answer_404(admin_client, seed, url, method):
+    url = url.format(item=_line(seed, "2").pk)
+    assert getattr(admin_client, method)(url).status_code == 404
