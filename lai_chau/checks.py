@@ -42,8 +42,11 @@ def demo_account_problems() -> list[str]:
     flagged = set(active.filter(groups__name=DEMO_GROUP).values_list("username", flat=True))
     demo_usernames = [account[0] for account in DEMO_ACCOUNTS] + ["admin"]
     candidates = active.filter(username__in=demo_usernames).exclude(username__in=flagged)
-    published = {username for username, hashed in candidates.values_list("username", "password") if hashed and
-                 check_password(DEMO_PASSWORD, hashed)}
+    published = {
+        username
+        for username, hashed in candidates.values_list("username", "password")
+        if hashed and check_password(DEMO_PASSWORD, hashed)
+    }
     return sorted(flagged | published)
 
 

@@ -14,8 +14,10 @@ import time
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import ngettext
 
 # Epoch seconds of the last time the user typed their password (login or re-confirmation).
@@ -44,20 +46,33 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-def lockout_message() -> str:
-    minutes = math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
+def minutes_locked(request: HttpRequest, credentials: dict | None) -> int:
+    """Minutes until the lock ends at the latest: a cool-off after the last failure of this account or address."""
+    from axes.helpers import get_client_username
+    from axes.models import AccessAttempt
+
+    username = get_client_username(request, credentials)
+    address = getattr(request, "axes_ip_address", None)
+    last = AccessAttempt.objects.filter(Q(username=username) | Q(ip_address=address)).aggregate(
+        last=Max("attempt_time")
+    )
+    ends = (last["last"] or timezone.now()) + settings.AXES_COOLOFF_TIME
+    return max(1, math.ceil((ends - timezone.now()).total_seconds() / 60))
+
+
+def lockout_message(minutes: int) -> str:
     return ngettext(
-        "Logging in is locked for %(minutes)d minute after too many wrong passwords. Try again after that, or ask "
-        "the system administrator to unlock it.",
-        "Logging in is locked for %(minutes)d minutes after too many wrong passwords. Try again after that, or ask "
-        "the system administrator to unlock it.",
+        "Logging in is locked after too many wrong passwords. Try again in %(minutes)d minute, or ask the system "
+        "administrator to unlock it.",
+        "Logging in is locked after too many wrong passwords. Try again in %(minutes)d minutes, or ask the system "
+        "administrator to unlock it.",
         minutes,
     ) % {"minutes": minutes}
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
     """What axes answers for a locked-out attempt: the login page with the message (or, for step-up, a short page)."""
-    context = {"locked_message": lockout_message()}
+    context = {"locked_message": lockout_message(minutes_locked(request, credentials))}
     if request.user.is_authenticated:
         return render(request, "registration/locked_out.html", context, status=LOCKOUT_STATUS)
     context |= {"form": AuthenticationForm(request), "next": request.POST.get("next", "")}

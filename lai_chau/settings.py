@@ -187,9 +187,11 @@ if not DEBUG:
     X_FRAME_OPTIONS = "DENY"
 
 # Logins (django-axes): an account, and separately an address, is locked after LOGIN_FAILURE_LIMIT failed attempts
-# until LOGIN_LOCKOUT_MINUTES have passed since the last one (an attempt during the lockout starts the wait again).
+# until LOGIN_LOCKOUT_MINUTES have passed since the last of them.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+# Attempts refused during a lockout write nothing: they stay cheap, and the audit rows cannot be grown by a flood.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_CALLABLE = "lai_chau.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "lai_chau.security.client_ip"
