@@ -1,9 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from budgets.admin_guard import GuardedAdminMixin
-
 from beneficiaries.models import TargetGroup
+from budgets.admin_guard import GuardedAdminMixin
 
 
 @admin.register(TargetGroup)

@@ -168,6 +168,13 @@ STORAGES = {
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
+# Database triggers (plans/triggers.py, all in one place) are installed by every `migrate`, on PostgreSQL only,
+# rather than written into migrations: the triggers on many-to-many tables could not be.
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+PGTRIGGER_MIGRATIONS = False
+# The admin's history pages only show the past: no "revert" form (plans/admin mixins also refuse its POST).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # Digital signature of signed plans (PAdES): PEM key + certificate, or a PKCS#12 file. Unset: PDFs are unsigned.
 PLAN_SIGNING_KEY = os.environ.get("PLAN_SIGNING_KEY", "")
 PLAN_SIGNING_CERT = os.environ.get("PLAN_SIGNING_CERT", "")

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
 from lai_chau.fields import AmountField, NFCCharField, NFCTextField
 from lai_chau.history import audit_history
 from lai_chau.text import paragraphs

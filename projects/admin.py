@@ -2,7 +2,6 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.admin_guard import GuardedAdminMixin
-
 from projects.models import Programme, Project, SubProject
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from budgets.history import record_loaded_rows
 from plans.models import Membership, OrgUnit, Plan
 from plans.roles import ensure_role_groups
+from plans.seeding import load_missing
 
 REFERENCE_FIXTURES = ["catalogue", "funding_sources", "target_groups", "org_units"]
 SEED_PLAN_FIXTURE = "plan-4159-KH-UBND-2024"
@@ -48,7 +49,7 @@ class Command(BaseCommand):
                 "Dùng --no-accounts để chỉ nạp dữ liệu."
             )
         with transaction.atomic():
-            call_command("loaddata", *REFERENCE_FIXTURES, verbosity=0)
+            load_missing(*REFERENCE_FIXTURES)  # never overwrites reference data that users edited
             if Plan.objects.filter(
                 issuer__code=SEED_PLAN_KEY[0], year=SEED_PLAN_KEY[1], number=SEED_PLAN_KEY[2]
             ).exists():
