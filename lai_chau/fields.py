@@ -38,6 +38,9 @@ class AmountField(models.BigIntegerField):
     """An amount in whole đồng (64-bit); forms accept Vietnamese notation."""
 
     def formfield(self, **kwargs):
+        # Always a text box: the admin would otherwise swap in <input type="number">, which shows
+        # "530.000.000" as empty and refuses Vietnamese notation.
+        kwargs.pop("widget", None)
         return super().formfield(**{"form_class": AmountFormField, **kwargs})
 
     @property

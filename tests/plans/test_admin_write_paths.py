@@ -249,3 +249,17 @@ def test_history_revert_form_never_saves(client, seed, staff_user, leader, finan
 def test_malformed_admin_ids_answer_404(admin_client, seed, url, method):
     url = url.format(item=_line(seed, "2").pk)
     assert getattr(admin_client, method)(url).status_code == 404
+
+
+@pytest.mark.parametrize("model", ["budgets/allocation", "budgets/ceiling", "plans/planitem"])
+def test_admin_money_fields_are_text_boxes_showing_vietnamese_notation(admin_client, seed, model):
+    """Never <input type="number">: it shows "530.000.000" as empty and refuses the notation people type."""
+    obj = {
+        "budgets/allocation": lambda: Allocation.objects.get(item=_line(seed, "2")),
+        "budgets/ceiling": lambda: Ceiling.objects.get(plan=seed),
+        "plans/planitem": lambda: _line(seed, "2"),
+    }[model]()
+    page = admin_client.get(f"/quan-tri/{model}/{obj.pk}/change/").content.decode()
+    box = next(tag for tag in page.split("<input") if 'name="amount"' in tag)
+    assert 'type="text"' in box and 'inputmode="decimal"' in box
+    assert f'value="{obj.amount:,}"'.replace(",", ".") in box
