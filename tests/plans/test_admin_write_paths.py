@@ -263,3 +263,28 @@ def test_admin_money_fields_are_text_boxes_showing_vietnamese_notation(admin_cli
     box = next(tag for tag in page.split("<input") if 'name="amount"' in tag)
     assert 'type="text"' in box and 'inputmode="decimal"' in box
     assert f'value="{obj.amount:,}"'.replace(",", ".") in box
+
+
+def test_every_admin_of_a_plan_or_reference_model_goes_through_the_guard():
+    """A model admin added later without the guard, or a plan-owned model without rows above, fails here."""
+    from django.contrib import admin
+
+    from budgets.admin_guard import GuardedAdminMixin
+
+    ours = {"plans", "budgets", "projects", "beneficiaries"}
+    registered = {model: model_admin for model, model_admin in admin.site._registry.items()}
+    for model, model_admin in registered.items():
+        if model._meta.app_label in ours:
+            assert isinstance(model_admin, GuardedAdminMixin), model
+            for inline in model_admin.inlines:
+                # Inline rows are written by the parent's guarded view; their models are guarded by signals.
+                assert inline.model in {*_GUARDED_BY_SIGNALS, *{m for m in registered if m._meta.app_label in ours}}
+    plan_owned = {
+        model._meta.label_lower
+        for model in registered
+        if any(f.name in {"plan", "item"} and f.is_relation for f in model._meta.fields) or model is Plan
+    }
+    assert plan_owned == {"plans.plan", "plans.planitem", "budgets.allocation", "budgets.ceiling"}
+
+
+_GUARDED_BY_SIGNALS = {LegalBasis, Duty, ImplementingUnit, Target, Allocation, Ceiling, PlanItem}
