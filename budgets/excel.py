@@ -10,10 +10,12 @@ text; the messages about a refused workbook are interface text (English msgids).
 
 import datetime
 import io
+import itertools
 import logging
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -28,15 +30,27 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Result, RowResult
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import Rule
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.styles.numbers import NumberFormat
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.constants import (
+    ARC_APP,
+    ARC_CONTENT_TYPES,
+    ARC_CORE,
+    ARC_CUSTOM,
+    ARC_STYLE,
+    ARC_THEME,
+    ARC_WORKBOOK,
+    SHARED_STRINGS,
+    WORKSHEET_TYPE,
+)
 
 from budgets.checks import BudgetCheck, check_plan
 from budgets.history import REASON_IMPORT, BudgetChange, latest_change_time, plan_budget_history
@@ -53,10 +67,24 @@ from plans.models import Plan
 
 logger = logging.getLogger(__name__)
 
-# Limits on what an upload may be, checked before openpyxl opens anything.
+# Limits on what an upload may be and on what parsing it may cost, all checked from the zip directory and a byte
+# scan of each part before openpyxl parses anything: a few MB of XML can hold a million tiny shared strings or cells,
+# and openpyxl spends 1–10 µs on each tag. For scale, a 5,000-row export (100 lines × 50 units, bench/import_5000.py)
+# is 132 KB zipped: one 1.7 MB worksheet part with 5,112 rows, 35,737 cells, 12 merged ranges and 134,513 XML tags,
+# no shared strings, about 600 tags in all other parts; the preview reads it in about 0.9 s. Each limit sits a few
+# times above that. bench/upload_starvation.py times the largest workbook each limit admits under load.
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 20 * 1024 * 1024
+MAX_PART_BYTES = 8 * 1024 * 1024  # any one part, unpacked
 MAX_ZIP_ENTRIES = 500
+MAX_SHEETS = 20  # openpyxl reads a sheet's relationships once per sheet entry
+MAX_SHEET_ROWS = 20_000  # in any one worksheet part; the budget table itself stops at MAX_DATA_ROWS
+MAX_SHEET_CELLS = 150_000  # in any one worksheet part
+MAX_MERGED_RANGES = 1_000  # in any one worksheet part
+MAX_SHARED_STRINGS = 50_000
+MAX_SHEET_TAGS = 400_000  # in the worksheets and the shared-string table together (2–6 µs each to parse)
+MAX_OTHER_TAGS = 20_000  # in every other part together: styles, workbook, properties, relationships (~10 µs each)
+MAX_RELATIONSHIP_TAGS = 2_000  # in any one relationships (.rels) part
 MAX_DATA_ROWS = 10_000
 MAX_COLUMNS = 26  # A–Z: the table has 7 columns; anything further right is ignored
 HEADER_SEARCH_ROWS = 30
@@ -96,6 +124,28 @@ NOT_XLSX = _(
 )
 ZIP_TOO_LARGE = _("The workbook would unpack to more than %(limit)s MB; it is refused.")
 ZIP_TOO_MANY_PARTS = _("The workbook has too many parts (%(count)s); it is refused.")
+PART_TOO_LARGE = _("The part “%(part)s” of the workbook unpacks to %(size)s MB: at most %(limit)s MB is accepted.")
+TOO_MANY_SHEETS = _("The workbook has more than %(limit)s sheets; it is refused.")
+SHEET_TOO_MANY_ROWS = _("The sheet stored as “%(part)s” has more than %(limit)s rows; it is refused before it is read.")
+SHEET_TOO_MANY_CELLS = _(
+    "The sheet stored as “%(part)s” has more than %(limit)s cells; it is refused before it is read."
+)
+TOO_MANY_MERGED_RANGES = _("The sheet stored as “%(part)s” has more than %(limit)s merged cell ranges; it is refused.")
+TOO_MANY_SHARED_STRINGS = _(
+    "The workbook's table of shared texts has more than %(limit)s entries; it is refused before it is read."
+)
+SHEETS_TOO_COMPLEX = _(
+    "The workbook's sheets hold more than %(limit)s XML tags in all: they are too large to be read safely and the "
+    "workbook is refused."
+)
+PARTS_TOO_COMPLEX = _(
+    "The workbook's styles, settings and other parts hold more than %(limit)s XML tags in all: they are too complex "
+    "to be read safely and the workbook is refused."
+)
+RELATIONSHIPS_TOO_COMPLEX = _(
+    "The part “%(part)s” of the workbook holds more than %(limit)s XML tags: it is too complex to be read safely and "
+    "the workbook is refused."
+)
 UNREADABLE = _("The workbook cannot be read: it is damaged or not an Excel .xlsx file.")
 META_MISSING = _(
     "This workbook was not exported by this application (its “%(sheet)s” sheet is missing). Export the budget "
@@ -112,6 +162,14 @@ TOO_MANY_ROWS = _("The sheet has more than %(limit)s rows under the header; it i
 FORMULA_CELL = _("The cell holds a formula (%(formula)s): type the figure itself.")
 ERROR_CELL = _("The cell holds an error value (%(value)s): type the figure itself.")
 DATE_CELL = _("The cell holds a date, not an amount in million đồng.")
+MERGED_CELLS = _(
+    "Cells %(range)s are merged, and a merged cell is read as empty: unmerge them and give each row its own line "
+    "code, unit and amount."
+)
+BLANK_OVER_FIGURE = _(
+    "Cell %(cell)s is empty but the plan has %(amount)s million đồng for %(unit)s on line %(code)s. An empty cell "
+    "does not remove an allocation: enter 0, or remove the unit in the allocation editor."
+)
 CODE_MISSING = _("The row has a unit or an amount but no line code.")
 UNKNOWN_LINE = _("Line %(code)s is not in this plan.")
 UNKNOWN_UNIT = _(
@@ -428,30 +486,143 @@ class SheetData:
     errors: list[RowError]
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f}".replace(".", ",")
+
+
 def _check_archive(data: bytes) -> None:
-    """Refuse what is not a reasonable .xlsx before any parser sees it: size, zip structure, unpacked size."""
+    """Refuse, before any parser sees it, what is not a reasonable .xlsx or would cost too much to parse: size, zip
+    structure, unpacked sizes, then what a byte scan of each part finds (see _check_parsing_cost)."""
     if not data:
         raise WorkbookRefused(FILE_EMPTY)
     if len(data) > MAX_FILE_BYTES:
-        size = f"{len(data) / 1024 / 1024:.1f}".replace(".", ",")
-        raise WorkbookRefused(FILE_TOO_LARGE % {"size": size, "limit": MAX_FILE_BYTES // 1024 // 1024})
+        raise WorkbookRefused(FILE_TOO_LARGE % {"size": _megabytes(len(data)), "limit": MAX_FILE_BYTES // 1024 // 1024})
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = archive.infolist()
+        archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
         raise WorkbookRefused(NOT_XLSX) from None
-    if len(entries) > MAX_ZIP_ENTRIES:
-        raise WorkbookRefused(ZIP_TOO_MANY_PARTS % {"count": len(entries)})
-    if sum(entry.file_size for entry in entries) > MAX_UNCOMPRESSED_BYTES:
-        raise WorkbookRefused(ZIP_TOO_LARGE % {"limit": MAX_UNCOMPRESSED_BYTES // 1024 // 1024})
-    if "[Content_Types].xml" not in {entry.filename for entry in entries}:
-        raise WorkbookRefused(NOT_XLSX)
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_ZIP_ENTRIES:
+            raise WorkbookRefused(ZIP_TOO_MANY_PARTS % {"count": len(entries)})
+        if sum(entry.file_size for entry in entries) > MAX_UNCOMPRESSED_BYTES:
+            raise WorkbookRefused(ZIP_TOO_LARGE % {"limit": MAX_UNCOMPRESSED_BYTES // 1024 // 1024})
+        if ARC_CONTENT_TYPES not in {entry.filename for entry in entries}:
+            raise WorkbookRefused(NOT_XLSX)
+        for entry in entries:
+            if entry.file_size > MAX_PART_BYTES:
+                size, limit = _megabytes(entry.file_size), MAX_PART_BYTES // 1024 // 1024
+                raise WorkbookRefused(PART_TOO_LARGE % {"part": entry.filename, "size": size, "limit": limit})
+        try:
+            _check_parsing_cost(archive, entries)
+        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError):
+            # a wrong checksum or size, a damaged stream, encryption, an unknown compression method
+            raise WorkbookRefused(UNREADABLE) from None
+
+
+# An opening tag, with or without a namespace prefix ("<row " or "<x:row>").
+_PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?"
+_ROW_TAG = re.compile(_PREFIX + rb"row[\s/>]")
+_CELL_TAG = re.compile(_PREFIX + rb"c[\s/>]")
+_SHARED_STRING_TAG = re.compile(_PREFIX + rb"si[\s/>]")
+_SHEET_TAG = re.compile(_PREFIX + rb"sheet[\s/>]")
+_MERGED_RANGE = re.compile(_PREFIX + rb"""mergeCell\b[^>]*?\bref\s*=\s*["']([^"']*)["']""")
+_OVERRIDE = re.compile(_PREFIX + rb"Override\b([^>]*)>")
+_ATTRIBUTE = re.compile(rb"""\b(PartName|ContentType)\s*=\s*["']([^"']*)["']""")
+# Parts openpyxl reads by their fixed names, whatever [Content_Types].xml calls them: never a worksheet.
+_FIXED_PARTS = frozenset({ARC_CONTENT_TYPES, ARC_WORKBOOK, ARC_STYLE, ARC_CORE, ARC_APP, ARC_CUSTOM, ARC_THEME})
+
+
+def _more_than(pattern: re.Pattern, part: bytes, limit: int) -> bool:
+    """Whether `pattern` occurs more than `limit` times in `part`; stops counting there."""
+    return next(itertools.islice(pattern.finditer(part), limit, None), None) is not None
+
+
+def _large_parts(content_types: bytes) -> dict[str, str]:
+    """Map each part that [Content_Types].xml declares a worksheet or the shared-string table to that type.
+
+    Only these parts may be large: openpyxl reads them with its streaming parsers. A part declared otherwise, or
+    declared so but read by openpyxl as something else (a fixed name, a relationships part), gets the tight budget
+    of MAX_OTHER_TAGS: a mistake here can only refuse a workbook, never let a costly one through."""
+    parts = {}
+    for override in _OVERRIDE.finditer(content_types):
+        attributes = {key: value.decode("utf-8", "replace") for key, value in _ATTRIBUTE.findall(override[1])}
+        name, kind = attributes.get(b"PartName", "").lstrip("/"), attributes.get(b"ContentType")
+        if kind in (WORKSHEET_TYPE, SHARED_STRINGS) and name not in _FIXED_PARTS and not name.endswith(".rels"):
+            parts[name] = kind
+    return parts
+
+
+def _check_parsing_cost(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo]) -> None:
+    """Refuse a workbook that openpyxl would take too long to parse, from a byte scan of every part.
+
+    zipfile unpacks no more than the size the zip directory declares (already checked) and verifies the checksum,
+    so what is scanned here is what openpyxl would read."""
+    large = _large_parts(archive.read(ARC_CONTENT_TYPES))
+    sheet_tags = other_tags = sheets = 0
+    for entry in entries:
+        part, name = archive.read(entry), entry.filename
+        tags = part.count(b"<")
+        kind = large.get(name)
+        if kind is None:
+            other_tags += tags
+            if other_tags > MAX_OTHER_TAGS:
+                raise WorkbookRefused(PARTS_TOO_COMPLEX % {"limit": group_digits(MAX_OTHER_TAGS)})
+            if name.endswith(".rels") and tags > MAX_RELATIONSHIP_TAGS:
+                limit = group_digits(MAX_RELATIONSHIP_TAGS)
+                raise WorkbookRefused(RELATIONSHIPS_TOO_COMPLEX % {"part": name, "limit": limit})
+            sheets += sum(1 for _match in itertools.islice(_SHEET_TAG.finditer(part), MAX_SHEETS + 1))
+            if sheets > MAX_SHEETS:
+                raise WorkbookRefused(TOO_MANY_SHEETS % {"limit": MAX_SHEETS})
+            continue
+        sheet_tags += tags
+        if sheet_tags > MAX_SHEET_TAGS:
+            raise WorkbookRefused(SHEETS_TOO_COMPLEX % {"limit": group_digits(MAX_SHEET_TAGS)})
+        if kind == SHARED_STRINGS:
+            if _more_than(_SHARED_STRING_TAG, part, MAX_SHARED_STRINGS):
+                raise WorkbookRefused(TOO_MANY_SHARED_STRINGS % {"limit": group_digits(MAX_SHARED_STRINGS)})
+            continue
+        for pattern, limit, message in (
+            (_ROW_TAG, MAX_SHEET_ROWS, SHEET_TOO_MANY_ROWS),
+            (_CELL_TAG, MAX_SHEET_CELLS, SHEET_TOO_MANY_CELLS),
+            (_MERGED_RANGE, MAX_MERGED_RANGES, TOO_MANY_MERGED_RANGES),
+        ):
+            if _more_than(pattern, part, limit):
+                raise WorkbookRefused(message % {"part": name, "limit": group_digits(limit)})
+
+
+class _BudgetWorkbookReader(ExcelReader):
+    """openpyxl's reader without chart sheets: they hold no figures, and reading one parses its drawing and charts,
+    openpyxl's slowest XML, which the limits above do not price."""
+
+    def read_chartsheet(self, sheet, rel) -> None:
+        return None
+
+
+def _open_workbook(data: bytes):
+    """Open the workbook read-only (rows are streamed as they are iterated), formulas as written, no links."""
+    reader = _BudgetWorkbookReader(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+    reader.read()
+    return reader.wb
+
+
+def _merged_ranges(data: bytes, sheet) -> list[str]:
+    """The merged ranges of a read-only sheet, from its XML: openpyxl's read-only mode skips them and reads every
+    cell of a merge but the first as empty. Their number was bounded by _check_parsing_cost for declared worksheets;
+    it is bounded here again for a sheet that was not declared one."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        part = archive.read(sheet._worksheet_path)  # openpyxl keeps no public name for the part it streams
+    refs = [match[1].decode("ascii", "replace") for match in _MERGED_RANGE.finditer(part)]
+    if len(refs) > MAX_MERGED_RANGES:
+        limit = group_digits(MAX_MERGED_RANGES)
+        raise WorkbookRefused(TOO_MANY_MERGED_RANGES % {"part": sheet._worksheet_path, "limit": limit})
+    return refs
 
 
 def _read_sheet_data(data: bytes) -> SheetData:
     _check_archive(data)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+        workbook = _open_workbook(data)
     except Exception:  # a third-party parser on untrusted bytes fails in many ways; none of them is the user's bug
         logger.info("Unreadable budget workbook", exc_info=True)
         raise WorkbookRefused(UNREADABLE) from None
@@ -459,7 +630,8 @@ def _read_sheet_data(data: bytes) -> SheetData:
         plan_id, plan_label, based_on = _read_meta(workbook)
         if SHEET_TITLE not in workbook.sheetnames:
             raise WorkbookRefused(SHEET_MISSING % {"sheet": SHEET_TITLE})
-        dataset, columns, errors = _read_table(workbook[SHEET_TITLE])
+        sheet = workbook[SHEET_TITLE]
+        dataset, columns, errors = _read_table(sheet, _merged_ranges(data, sheet))
     except WorkbookRefused:
         raise
     except Exception:  # damaged XML inside an otherwise valid zip surfaces only while iterating
@@ -478,7 +650,7 @@ def _read_meta(workbook) -> tuple[int, str, datetime.datetime | None]:
         if isinstance(key, str):
             values[key] = "" if value is None else str(value)
     invalid = WorkbookRefused(META_INVALID % {"sheet": META_SHEET})
-    if values.get("format") != FORMAT_TAG or not values.get("plan_id", "").isdigit():
+    if values.get("format") != FORMAT_TAG or not re.fullmatch(r"[0-9]{1,18}", values.get("plan_id", "")):
         raise invalid
     based_on = None
     if values.get("based_on"):
@@ -531,10 +703,11 @@ def _find_header(rows: Iterator[tuple], sheet_title: str) -> tuple[int, dict[str
     raise WorkbookRefused(HEADER_MISSING % {"column": wanted["code"], "rows": HEADER_SEARCH_ROWS})
 
 
-def _read_table(sheet) -> tuple[tablib.Dataset, dict[str, str], list[RowError]]:
+def _read_table(sheet, merged: list[str]) -> tuple[tablib.Dataset, dict[str, str], list[RowError]]:
     """Read the data rows between the header and the totals row into a Dataset (row, code, unit, amount).
 
-    Cells holding a formula or an error value become errors here and their row stays out of the Dataset.
+    Cells holding a formula or an error value become errors here and their row stays out of the Dataset; so do
+    merged ranges (`merged`, as "F12:F13") that reach into the code, unit or amount cells of the data rows.
     """
     sheet.reset_dimensions()  # a wrong <dimension> would otherwise silently cut rows or columns off
     rows = iter(sheet.iter_rows(max_col=MAX_COLUMNS))
@@ -543,9 +716,11 @@ def _read_table(sheet) -> tuple[tablib.Dataset, dict[str, str], list[RowError]]:
     dataset = tablib.Dataset(headers=["row", "code", "unit", "amount"])
     errors: list[RowError] = []
     total_label = _match_key(TOTAL_LABEL)
+    last_row = header_row
     for number, cells in enumerate(rows, header_row + 1):
         if any(isinstance(cell.value, str) and _match_key(cell.value) == total_label for cell in cells):
             break
+        last_row = number
         if number - header_row > MAX_DATA_ROWS:
             raise WorkbookRefused(TOO_MANY_ROWS % {"limit": group_digits(MAX_DATA_ROWS)})
         picked = {name: cells[index] for name, index in positions.items()}
@@ -554,9 +729,27 @@ def _read_table(sheet) -> tuple[tablib.Dataset, dict[str, str], list[RowError]]:
             errors.extend(cell_errors)
         elif not all(_is_blank(cell.value) for cell in picked.values()):
             dataset.append([number, picked["code"].value, picked["unit"].value, picked["amount"].value])
+    columns = sorted(index + 1 for index in positions.values())
+    errors.extend(_merge_errors(merged, rows=(header_row + 1, last_row), columns=columns))
     if not dataset and not errors:
         raise WorkbookRefused(NO_DATA_ROWS)
     return dataset, letters, errors
+
+
+def _merge_errors(merged: list[str], *, rows: tuple[int, int], columns: list[int]) -> Iterator[RowError]:
+    """An error for each merged range that covers one of `columns` (1-based) in the data rows `rows` (first, last):
+    there the merge hides a line code, unit or amount that would be read as empty."""
+    first_row, last_row = rows
+    for ref in merged:
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(ref)
+        except (ValueError, TypeError):  # not a range: openpyxl would not merge anything either
+            continue
+        min_row, max_row = min_row or 1, max_row or last_row  # "F:F" spans every row
+        touched = [column for column in columns if (min_col or 1) <= column <= (max_col or column)]
+        if touched and min_row <= last_row and max_row >= first_row:
+            row = max(min_row, first_row)
+            yield RowError(row, get_column_letter(touched[0]), str(MERGED_CELLS % {"range": ref}))
 
 
 def _cell_problem(cell, row: int, column: str) -> RowError | None:
@@ -651,12 +844,14 @@ class BudgetFigureResource(resources.Resource):
         skip_html_diff = True
         use_transactions = False
 
-    def __init__(self, figures: dict[Key, BudgetFigure]):
+    def __init__(self, figures: dict[Key, BudgetFigure], amount_column: str):
         super().__init__()
         self.figures = figures
+        self.amount_column = amount_column
         self.codes = {code for code, _unit in figures}
         self.seen: dict[Key, int] = {}
         self.saved: list[BudgetFigure] = []
+        self.row_number: int | None = None  # the sheet row being imported
 
     def key(self, row: dict) -> Key:
         unit = self.fields["unit"].clean(row)
@@ -667,6 +862,7 @@ class BudgetFigureResource(resources.Resource):
         return None if figure is None else replace(figure)
 
     def before_import_row(self, row: dict, **kwargs: Any) -> None:
+        self.row_number = row["row"]
         code, unit = key = self.key(row)
         if not code:
             raise ValidationError({"line_code": CODE_MISSING})
@@ -684,8 +880,19 @@ class BudgetFigureResource(resources.Resource):
 
     def validate_instance(self, instance: BudgetFigure, import_validation_errors=None, validate_unique=True) -> None:
         errors = dict(import_validation_errors or {})
-        if instance.unit is None and instance.amount is None and "amount" not in errors:
-            errors["amount"] = ValidationError(LINE_AMOUNT_REQUIRED % {"code": instance.line_code})
+        if instance.amount is None and "amount" not in errors:
+            current = self.figures[(instance.line_code, None if instance.unit is None else _match_key(instance.unit))]
+            if instance.unit is None:
+                errors["amount"] = ValidationError(LINE_AMOUNT_REQUIRED % {"code": instance.line_code})
+            elif current.amount is not None:
+                # A cell emptied by mistake, or read as empty because it is merged, must not delete money.
+                params = {
+                    "cell": f"{self.amount_column}{self.row_number}",
+                    "amount": format_million(current.amount),
+                    "unit": instance.unit,
+                    "code": instance.line_code,
+                }
+                errors["amount"] = ValidationError(BLANK_OVER_FIGURE % params)
         if errors:
             raise ValidationError(errors)
 
@@ -720,7 +927,7 @@ def read_budget_workbook(plan: Plan, file_bytes: bytes) -> ParsedWorkbook:
     if sheet.plan_id != plan.pk:
         message = OTHER_PLAN % {"other": sheet.plan_label, "plan": f"{plan.document_number} ({plan.year})"}
         return ParsedWorkbook(errors=[RowError(None, None, str(message))])
-    resource = BudgetFigureResource(_plan_figures(plan))
+    resource = BudgetFigureResource(_plan_figures(plan), amount_column=sheet.columns["amount"])
     result = resource.import_data(sheet.dataset, dry_run=False, use_transactions=False)
     preview, errors = _row_outcomes(sheet, result)
     errors = sorted([*sheet.errors, *errors], key=lambda e: (e.row or 0, e.column or ""))

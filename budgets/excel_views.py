@@ -39,6 +39,9 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 TEMPLATE = "budgets/budget_import.html"
 
 UPLOAD_AGAIN = _("The uploaded workbook is no longer available: upload it again.")
+CONFIRMATION_MISMATCH = _(
+    "This confirmation does not match the workbook you previewed, so nothing was imported. Upload the workbook again."
+)
 CONFIRM_OVERWRITE = _("Tick the box to confirm that you want to overwrite the newer changes.")
 IMPORTED = _("Workbook imported: %(count)d change(s) recorded.")
 
@@ -57,7 +60,8 @@ class WorkbookUploadForm(forms.Form):
 
 
 class ImportConfirmForm(forms.Form):
-    digest = forms.CharField(widget=forms.HiddenInput)
+    # The SHA-256 of the previewed bytes, as _preview wrote it: anything else was not written by this application.
+    digest = forms.RegexField(regex=r"\A[0-9a-f]{64}\Z", widget=forms.HiddenInput)
     overwrite = forms.BooleanField(required=False, label=_("I have seen the newer changes and want to overwrite them"))
 
 
@@ -120,8 +124,12 @@ def _preview(
 def _confirm(request: HttpRequest, plan: Plan) -> HttpResponse:
     form = ImportConfirmForm(request.POST)
     stored = request.session.get(_session_key(plan))
-    if not form.is_valid() or not stored or stored["digest"] != form.cleaned_data["digest"]:
+    if not stored:
         messages.error(request, UPLOAD_AGAIN)
+        return redirect("budgets:budget_import", pk=plan.pk)
+    if not form.is_valid() or stored["digest"] != form.cleaned_data["digest"]:
+        # A hidden field the page wrote came back different: say so at the top of the page, apply nothing.
+        messages.error(request, CONFIRMATION_MISMATCH)
         return redirect("budgets:budget_import", pk=plan.pk)
     data = base64.b64decode(stored["data"])
     parsed = read_budget_workbook(plan, data)

@@ -1,13 +1,16 @@
 """The allocation editor: every line amount and unit allocation of a plan as one form, in triệu đồng.
 
 Each amount field carries its initial value as a hidden input (show_hidden_initial), so a save applies only
-what this user changed and never rewrites someone else's newer figure with the copy shown on the page.
+what this user changed and never rewrites someone else's newer figure with the copy shown on the page. The hidden
+inputs (those initial values and `based_on`, the budget state the page shows) have no place on the page to show an
+error, so the form checks them itself and reports a damaged one at the top of the form: nothing is saved then.
 """
 
 import datetime
 from dataclasses import dataclass
 
 from django import forms
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +20,10 @@ from lai_chau.money import MILLION
 from plans.models import OrgUnit, Plan, PlanItem
 
 BASED_ON_INVALID = _("The page is out of date: reload it and enter your changes again.")
+HIDDEN_INITIAL_INVALID = _(
+    "The page's hidden figures are damaged, so it cannot tell what you changed: nothing was saved. Reload the page "
+    "and enter your changes again."
+)
 
 
 @dataclass
@@ -52,6 +59,7 @@ class AllocationEditorForm(forms.Form):
         """`plan` must come from Plan.objects.with_document() (its lines, units and allocations prefetched)."""
         super().__init__(*args, initial={"based_on": based_on.isoformat() if based_on else ""}, **kwargs)
         self.plan = plan
+        self.latest_change = based_on
         self.items = list(plan.items.all())
         unit_choices = [("", "—")] + [(str(u.pk), u.name) for u in units_in_force(plan)]
         for item in self.items:
@@ -93,14 +101,49 @@ class AllocationEditorForm(forms.Form):
             )
         return rows
 
-    def clean_based_on(self) -> datetime.datetime | None:
-        value = self.cleaned_data["based_on"]
+    def clean(self) -> dict:
+        """Check the hidden inputs; their errors are the form's own (shown at its top), never a hidden field's."""
+        cleaned = super().clean()
+        cleaned["based_on"] = self._based_on(cleaned.get("based_on") or "")
+        for name, field in self.fields.items():
+            if field.show_hidden_initial and not self._hidden_initial_is_valid(name, field):
+                raise forms.ValidationError(HIDDEN_INITIAL_INVALID, code="hidden_initial")
+        return cleaned
+
+    def _based_on(self, value: str) -> datetime.datetime | None:
+        """The page shows the budget as of its latest change: an aware timestamp no later than the latest change
+        now. Anything else (empty although the plan has changes, unparsable, naive, in the future) was not
+        written by this application."""
+        invalid = forms.ValidationError(BASED_ON_INVALID, code="based_on")
         if not value:
+            if self.latest_change is not None:
+                raise invalid
             return None
-        parsed = parse_datetime(value)
-        if parsed is None:
-            raise forms.ValidationError(BASED_ON_INVALID, code="based_on")
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:  # well formed but impossible, such as month 13
+            parsed = None
+        if parsed is None or timezone.is_naive(parsed):
+            raise invalid
+        if self.latest_change is None or parsed > self.latest_change:
+            raise invalid
         return parsed
+
+    def _hidden_initial_is_valid(self, name: str, field: forms.Field) -> bool:
+        """The initial value the page was shown (initial-<name>) must be there whenever the field is, and be what
+        the form wrote: an amount, empty only for an optional field. Django would otherwise take an unreadable one
+        as "changed" and save the figure on the page over the current one."""
+        bound = self[name]
+        initial = field.hidden_widget().value_from_datadict(self.data, self.files, bound.html_initial_name)
+        if initial is None:
+            return bound.html_name not in self.data
+        if initial == "":
+            return not field.required
+        try:
+            field.to_python(initial)
+        except forms.ValidationError:
+            return False
+        return True
 
     def edit(self) -> BudgetEdit:
         """Return the changes the user made, and only those."""

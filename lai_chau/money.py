@@ -25,8 +25,12 @@ AMOUNT_FRACTIONAL_DONG = _("“%(value)s” is not a whole number of đồng.")
 AMOUNT_TOO_LARGE = _("The amount is too large: at most %(limit)s đồng.")
 
 # Either plain digits, or 1–3 digits followed by dot-separated groups of exactly three; then an optional
-# comma decimal part. "1,728,000" (English grouping) and "1.5" (English decimal) do not match.
-_AMOUNT_RE = re.compile(r"^(?P<int>\d+|\d{1,3}(?:\.\d{3})+)(?:,(?P<frac>\d+))?$")
+# comma decimal part. "1,728,000" (English grouping) and "1.5" (English decimal) do not match. Digits are ASCII
+# only: Python's \d (and Decimal) would also take "١٢٣", "１２３" or "𝟏𝟐", which no one types as an amount on purpose
+# and which read differently to different people; [0-9] with \Z (no newline before the end) admits nothing else.
+_AMOUNT_RE = re.compile(r"(?P<int>[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+)(?:,(?P<frac>[0-9]+))?\Z")
+# Longer input is no amount (MAX_AMOUNT has 16 digits): refuse it before Decimal works on thousands of digits.
+_MAX_INPUT_LENGTH = 64
 _CURRENCY_SUFFIX_RE = re.compile(r"(?:đồng|đ|₫|vnđ|vnd)$", re.IGNORECASE)
 
 
@@ -76,7 +80,10 @@ def parse_amount(text: str, unit: int = 1) -> int:
         raise ValidationError(AMOUNT_EMPTY, code="required")
     if value.startswith("-"):
         raise ValidationError(AMOUNT_NEGATIVE, code="negative")
-    match = _AMOUNT_RE.match(value)
+    if len(value) > _MAX_INPUT_LENGTH:
+        shown = raw.strip()[:_MAX_INPUT_LENGTH] + "…"
+        raise ValidationError(AMOUNT_MALFORMED, code="malformed", params={"value": shown})
+    match = _AMOUNT_RE.match(value)  # match() anchors at the start
     if not match:
         raise ValidationError(AMOUNT_MALFORMED, code="malformed", params={"value": raw.strip()})
     digits = match["int"].replace(".", "") + "." + (match["frac"] or "0")

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from openpyxl import Workbook, load_workbook
+from openpyxl.chart import BarChart, Reference
 
 from budgets import excel
 from budgets.excel import (
@@ -28,7 +29,25 @@ from budgets.models import Allocation
 from budgets.services import BudgetEdit, BudgetRefused, StaleBudget, budget_apply
 from lai_chau.money import AMOUNT_FRACTIONAL_DONG, AMOUNT_MALFORMED, AMOUNT_NEGATIVE
 from plans.models import ImplementingUnit, OrgUnit, Plan, PlanItem
-from tests.budgets.workbooks import edit_workbook, open_workbook, row_of, save, snapshot, with_amounts
+from tests.budgets.workbooks import (
+    BUDGET_SHEET_PART,
+    bulk_plan,
+    delete_rows,
+    edit_workbook,
+    every_allocation_set,
+    insert_rows,
+    open_workbook,
+    parts,
+    row_of,
+    save,
+    snapshot,
+    with_amounts,
+    with_merged_ranges,
+    with_parts,
+    with_row_before_header,
+    with_shared_strings,
+    with_styles,
+)
 from tests.factories import make_plan
 
 OFFICE = "Văn phòng HĐND-UBND thành phố"
@@ -181,17 +200,17 @@ def test_amounts_typed_as_text_in_vietnamese_notation_are_read(seed, workbook):
     assert [p.new for p in parsed.preview] == [41_500_000, 300_500_000]
 
 
-def test_moving_money_between_lines_and_emptying_an_allocation(seed, workbook):
+def test_moving_money_between_lines_and_zeroing_an_allocation(seed, workbook):
     data = with_amounts(
-        workbook, {("2", None): 529, ("2", "UBND xã Sùng Phài"): 529, ("7.2", None): 23, ("7.2", LDTBXH): None}
+        workbook, {("2", None): 529, ("2", "UBND xã Sùng Phài"): 529, ("7.2", None): 23, ("7.2", LDTBXH): 0}
     )
     parsed = read_budget_workbook(seed, data)
     line_2, line_7_2 = _item(seed, "2"), _item(seed, "7.2")
     assert parsed.edit.line_amounts == {line_2.pk: 529_000_000, line_7_2.pk: 23_000_000}
     ldtbxh = OrgUnit.objects.get(name=LDTBXH)
-    assert parsed.edit.allocations[(line_7_2.pk, ldtbxh.pk)] is None
+    assert parsed.edit.allocations[(line_7_2.pk, ldtbxh.pk)] == 0
     budget_workbook_import(plan=seed, parsed=parsed, by=None, based_on=parsed.based_on)
-    assert not Allocation.objects.filter(item=line_7_2).exists()
+    assert Allocation.objects.get(item=line_7_2).amount == 0
 
 
 def test_a_result_that_breaks_a_budget_rule_is_refused_with_the_rule_and_changes_nothing(seed, workbook):
@@ -264,7 +283,7 @@ def test_an_empty_file_is_refused(seed):
 
 
 def test_a_file_over_the_size_cap_is_refused_before_it_is_opened(seed, monkeypatch):
-    monkeypatch.setattr(excel, "load_workbook", _must_not_open)
+    monkeypatch.setattr(excel, "_open_workbook", _must_not_open)
     _refused(seed, b"PK" + b"\0" * excel.MAX_FILE_BYTES, excel.FILE_TOO_LARGE % {"size": "5,0", "limit": 5})
 
 
@@ -273,14 +292,14 @@ def _must_not_open(*args, **kwargs):
 
 
 def test_a_zip_bomb_is_refused_from_its_central_directory_before_it_is_opened(seed, monkeypatch):
-    monkeypatch.setattr(excel, "load_workbook", _must_not_open)
+    monkeypatch.setattr(excel, "_open_workbook", _must_not_open)
     bomb = _zip({"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": b"\0" * (21 * 1024 * 1024)})
     assert len(bomb) < 100_000
     _refused(seed, bomb, excel.ZIP_TOO_LARGE % {"limit": 20})
 
 
 def test_a_zip_with_thousands_of_parts_is_refused(seed, monkeypatch):
-    monkeypatch.setattr(excel, "load_workbook", _must_not_open)
+    monkeypatch.setattr(excel, "_open_workbook", _must_not_open)
     parts = {"[Content_Types].xml": b"<Types/>", **{f"x/{i}.xml": b"" for i in range(excel.MAX_ZIP_ENTRIES)}}
     _refused(seed, _zip(parts), excel.ZIP_TOO_MANY_PARTS % {"count": excel.MAX_ZIP_ENTRIES + 1})
 
@@ -333,7 +352,7 @@ def test_an_empty_sheet_is_refused(seed, workbook):
 def test_a_sheet_without_budget_rows_is_refused(seed, workbook):
     def remove_rows(sheet):
         total = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == "TỔNG CỘNG")
-        sheet.delete_rows(9, total - 9)
+        delete_rows(sheet, 9, total - 9)
 
     _refused(seed, edit_workbook(workbook, remove_rows), excel.NO_DATA_ROWS)
 
@@ -352,7 +371,7 @@ def test_a_table_of_exactly_the_row_cap_is_read(seed, workbook, monkeypatch):
 def test_blank_rows_inside_the_table_are_ignored(seed, workbook):
     def add_blank_rows(sheet):
         row = row_of(sheet, "4.1")
-        sheet.insert_rows(row, 2)
+        insert_rows(sheet, row, 2)
         sheet.cell(row + 1, COL_CODE).value = "   "
 
     parsed = read_budget_workbook(seed, edit_workbook(workbook, add_blank_rows))
@@ -437,7 +456,7 @@ def test_a_duplicate_row_is_refused(seed, workbook):
     first = row_of(open_workbook(workbook)[SHEET_TITLE], "3.2", HEALTH)
 
     def duplicate(sheet):
-        sheet.insert_rows(first + 1)
+        insert_rows(sheet, first + 1)
         for column in range(1, 8):
             sheet.cell(first + 1, column).value = sheet.cell(first, column).value
         sheet.cell(first + 1, COL_AMOUNT).value = 100
@@ -556,3 +575,214 @@ def test_a_fresh_workbook_typed_by_hand_is_refused(seed):
     book.active.title = SHEET_TITLE
     book.active.append(["STT", "Mã dự án", "Đơn vị thực hiện", "Số tiền (triệu đồng)"])
     _refused(seed, save(book), excel.META_MISSING % {"sheet": META_SHEET})
+
+
+# --- digits of other scripts ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["١٢٣", "１２３", "𝟏𝟐"])  # Arabic-Indic, full-width, mathematical bold
+def test_an_amount_typed_in_digits_of_another_script_is_refused(seed, workbook, text):
+    row = row_of(open_workbook(workbook)[SHEET_TITLE], "3.2", OFFICE)
+    _refused(seed, with_amounts(workbook, {("3.2", OFFICE): text}), AMOUNT_MALFORMED % {"value": text}, cell=f"F{row}")
+
+
+# --- blank and merged cells ---------------------------------------------------------------------------------------
+
+
+def _import_budget_refuses(plan, tmp_path, data: bytes, message: str) -> None:
+    """The command refuses the workbook with `message`, with and without --force, and changes nothing."""
+    (tmp_path / "b.xlsx").write_bytes(data)
+    before, history = snapshot(plan), plan_budget_history(plan)
+    for extra in ((), ("--force",)):
+        code, _out, err = _run("import_budget", "4159/KH-UBND", str(tmp_path / "b.xlsx"), *extra)
+        assert code == 1 and message in err and "Không nhập gì" in err
+    assert snapshot(plan) == before and plan_budget_history(plan) == history
+
+
+def test_an_emptied_amount_of_an_allocation_is_an_error_never_a_delete(seed, workbook, tmp_path):
+    row = row_of(open_workbook(workbook)[SHEET_TITLE], "2", "UBND xã Sùng Phài")
+    data = with_amounts(workbook, {("2", "UBND xã Sùng Phài"): None, ("3.2", HEALTH): 300})
+    message = excel.BLANK_OVER_FIGURE % {"cell": f"F{row}", "amount": "530", "unit": "UBND xã Sùng Phài", "code": "2"}
+    assert str(message).startswith(f"Ô F{row} để trống nhưng kế hoạch đang có số liệu 530 triệu đồng")
+    assert "nhập 0 hoặc bỏ đơn vị trong trang sửa phân bổ" in str(message)
+    _refused(seed, data, message, cell=f"F{row}")
+    _import_budget_refuses(seed, tmp_path, data, str(message))
+
+
+def test_an_empty_amount_where_the_plan_has_no_allocation_changes_nothing(seed, workbook):
+    parsed = read_budget_workbook(seed, with_amounts(workbook, {("3.2", OFFICE): None, ("3.2", HEALTH): 300}))
+    assert parsed.ok
+    assert [(p.unit, p.old, p.new) for p in parsed.preview] == [(HEALTH, None, 300_000_000)]
+
+
+def _merged(workbook: bytes, first: tuple[str, str | None], last: tuple[str, str | None], column: int) -> bytes:
+    """Merge one column's cells from the row of `first` to the row of `last`, as a spreadsheet program does:
+    the first cell keeps its value, the others are emptied."""
+
+    def merge(sheet):
+        sheet.merge_cells(
+            start_row=row_of(sheet, *first), start_column=column, end_row=row_of(sheet, *last), end_column=column
+        )
+
+    return edit_workbook(workbook, merge)
+
+
+def test_an_amount_merged_across_two_rows_is_an_error_and_deletes_nothing(seed, workbook, tmp_path):
+    """The issue's case: line 2's amount merged with its unit's below it read the allocation as empty, and
+    confirming the import deleted it."""
+    sheet = open_workbook(workbook)[SHEET_TITLE]
+    line_row, unit_row = row_of(sheet, "2"), row_of(sheet, "2", "UBND xã Sùng Phài")
+    data = _merged(workbook, ("2", None), ("2", "UBND xã Sùng Phài"), COL_AMOUNT)
+    message = excel.MERGED_CELLS % {"range": f"F{line_row}:F{unit_row}"}
+    assert "đang được gộp" in str(message)
+    _refused(seed, data, message, cell=f"F{line_row}")
+    _import_budget_refuses(seed, tmp_path, data, str(message))
+
+
+def test_merged_cells_that_hide_no_figure_of_the_plan_are_still_refused(seed, workbook):
+    """3.2's two units have no allocation yet: the blank-cell rule alone would let a merged 42 pass as one unit's."""
+    sheet = open_workbook(workbook)[SHEET_TITLE]
+    first, last = row_of(sheet, "3.2", OFFICE), row_of(sheet, "3.2", HEALTH)
+    data = _merged(with_amounts(workbook, {("3.2", OFFICE): 42}), ("3.2", OFFICE), ("3.2", HEALTH), COL_AMOUNT)
+    _refused(seed, data, excel.MERGED_CELLS % {"range": f"F{first}:F{last}"}, cell=f"F{first}")
+
+
+@pytest.mark.parametrize(("column", "letter"), [(COL_CODE, "B"), (COL_UNIT, "D")])
+def test_merged_code_or_unit_cells_are_refused(seed, workbook, column, letter):
+    sheet = open_workbook(workbook)[SHEET_TITLE]
+    first, last = row_of(sheet, "3.2", OFFICE), row_of(sheet, "3.2", HEALTH)
+    data = _merged(workbook, ("3.2", OFFICE), ("3.2", HEALTH), column)
+    _refused(seed, data, excel.MERGED_CELLS % {"range": f"{letter}{first}:{letter}{last}"}, cell=f"{letter}{first}")
+
+
+def test_merged_cells_outside_the_figures_are_accepted(seed, workbook):
+    """The export merges its title block and totals; a user may merge the content or note cells of the table."""
+    sheet = open_workbook(workbook)[SHEET_TITLE]
+    data = edit_workbook(
+        workbook,
+        lambda sheet: sheet.merge_cells(f"C{row_of(sheet, '3.2', OFFICE)}:C{row_of(sheet, '3.2', HEALTH)}"),
+    )
+    assert sheet.merged_cells.ranges  # the export's own merges
+    parsed = read_budget_workbook(seed, with_amounts(data, {("3.2", HEALTH): 300}))
+    assert parsed.ok and len(parsed.preview) == 1
+
+
+# --- what parsing costs: refused from the zip directory and a byte scan, before openpyxl parses anything ---------
+
+
+@pytest.fixture
+def never_opened(monkeypatch):
+    monkeypatch.setattr(excel, "_open_workbook", _must_not_open)
+
+
+def test_the_issues_19_mb_of_shared_strings_in_a_2_mb_file_are_refused_before_parsing(seed, workbook, never_opened):
+    """The reproduction: under the file-size and total-size caps, three of these held every gunicorn worker past
+    its timeout."""
+    data = with_shared_strings(workbook, 1_000_000, text="xxx")  # a million entries of 19 bytes
+    table = len(parts(data)["xl/sharedStrings.xml"])
+    assert len(data) < 2_000_000 and 19_000_000 <= table < excel.MAX_UNCOMPRESSED_BYTES
+    size = f"{table / 1024 / 1024:.1f}".replace(".", ",")
+    _refused(seed, data, excel.PART_TOO_LARGE % {"part": "xl/sharedStrings.xml", "size": size, "limit": 8})
+
+
+def test_a_part_over_the_unpacked_size_cap_is_refused(seed, workbook, never_opened):
+    data = with_parts(workbook, {"xl/media/image1.png": b"\0" * (9 * 1024 * 1024)})
+    _refused(seed, data, excel.PART_TOO_LARGE % {"part": "xl/media/image1.png", "size": "9,0", "limit": 8})
+
+
+def test_too_many_shared_strings_are_refused(seed, workbook, never_opened):
+    data = with_shared_strings(workbook, excel.MAX_SHARED_STRINGS + 1)
+    _refused(seed, data, excel.TOO_MANY_SHARED_STRINGS % {"limit": "50.000"})
+    assert "văn bản dùng chung" in str(excel.TOO_MANY_SHARED_STRINGS)
+
+
+def test_shared_strings_up_to_the_cap_are_read(seed, workbook):
+    parsed = read_budget_workbook(seed, with_shared_strings(workbook, excel.MAX_SHARED_STRINGS))
+    assert parsed.ok and parsed.edit.is_empty()
+
+
+def test_a_sheet_with_too_many_rows_is_refused(seed, workbook, never_opened):
+    data = with_row_before_header(workbook, rows=excel.MAX_SHEET_ROWS)  # plus the sheet's own rows
+    _refused(seed, data, excel.SHEET_TOO_MANY_ROWS % {"part": BUDGET_SHEET_PART, "limit": "20.000"})
+
+
+def test_a_sheet_with_too_many_cells_is_refused(seed, workbook, never_opened, monkeypatch):
+    monkeypatch.setattr(excel, "MAX_SHEET_CELLS", 1_000)
+    data = with_row_before_header(workbook, cells=1_000)  # plus the sheet's own cells
+    _refused(seed, data, excel.SHEET_TOO_MANY_CELLS % {"part": BUDGET_SHEET_PART, "limit": "1.000"})
+
+
+def test_cells_far_right_of_the_table_under_the_cap_are_read_and_ignored(seed, workbook):
+    parsed = read_budget_workbook(seed, with_row_before_header(workbook, cells=10_000))
+    assert parsed.ok and parsed.edit.is_empty()
+
+
+def test_a_sheet_with_too_many_merged_ranges_is_refused(seed, workbook, never_opened):
+    refs = [f"AA{row}:AB{row}" for row in range(1, excel.MAX_MERGED_RANGES + 1)]
+    data = with_merged_ranges(workbook, refs)  # plus the export's own
+    _refused(seed, data, excel.TOO_MANY_MERGED_RANGES % {"part": BUDGET_SHEET_PART, "limit": "1.000"})
+
+
+def test_sheets_with_too_many_xml_tags_in_all_are_refused(seed, workbook, never_opened, monkeypatch):
+    monkeypatch.setattr(excel, "MAX_SHEET_TAGS", 500)  # the seed's two sheets hold about 820
+    _refused(seed, workbook, excel.SHEETS_TOO_COMPLEX % {"limit": "500"})
+
+
+def test_a_style_sheet_with_too_many_tags_is_refused(seed, workbook, never_opened):
+    data = with_styles(workbook, excel.MAX_OTHER_TAGS)
+    _refused(seed, data, excel.PARTS_TOO_COMPLEX % {"limit": "20.000"})
+
+
+def test_a_relationships_part_with_too_many_tags_is_refused(seed, workbook, never_opened):
+    relationship = '<Relationship Id="r{n}" Type="http://x.invalid/h" Target="http://x.invalid/"/>'
+    rels = "".join(relationship.format(n=n) for n in range(excel.MAX_RELATIONSHIP_TAGS))
+    xml = f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>'
+    name = "xl/worksheets/_rels/sheet1.xml.rels"
+    data = with_parts(workbook, {name: xml.encode()})
+    _refused(seed, data, excel.RELATIONSHIPS_TOO_COMPLEX % {"part": name, "limit": "2.000"})
+
+
+def test_a_workbook_with_too_many_sheets_is_refused(seed, workbook, never_opened):
+    def more_sheets(xml: bytes) -> bytes:
+        relationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+        extra = "".join(
+            f'<sheet xmlns:r="{relationships}" name="Trang {n}" sheetId="{n + 10}" r:id="rId1"/>'
+            for n in range(excel.MAX_SHEETS)
+        )
+        return xml.replace(b"</sheets>", extra.encode() + b"</sheets>")
+
+    data = with_parts(workbook, {"xl/workbook.xml": more_sheets(parts(workbook)["xl/workbook.xml"])})
+    _refused(seed, data, excel.TOO_MANY_SHEETS % {"limit": excel.MAX_SHEETS})
+
+
+def test_a_worksheet_declared_as_something_else_gets_the_tight_budget(seed, workbook, monkeypatch):
+    """Only the parts [Content_Types].xml declares worksheets or shared strings may be large."""
+    monkeypatch.setattr(excel, "MAX_OTHER_TAGS", 1_000)  # the seed's other parts hold about 560, its sheets 820
+    assert read_budget_workbook(seed, workbook).ok
+    monkeypatch.setattr(excel, "_open_workbook", _must_not_open)
+    declared = parts(workbook)["[Content_Types].xml"].replace(b"worksheet+xml", b"styles+xml")
+    _refused(
+        seed, with_parts(workbook, {"[Content_Types].xml": declared}), excel.PARTS_TOO_COMPLEX % {"limit": "1.000"}
+    )
+
+
+def test_a_chart_sheet_imports_without_its_charts_being_parsed(seed, workbook, monkeypatch):
+    """openpyxl parses a chart sheet's drawing and charts even in read-only mode; the limits do not price that XML."""
+    book = open_workbook(workbook)
+    chart = BarChart()
+    chart.add_data(Reference(book[SHEET_TITLE], min_col=COL_AMOUNT, min_row=9, max_row=12))
+    book.create_chartsheet("Biểu đồ").add_chart(chart)
+    data = with_amounts(save(book), {("3.2", HEALTH): 300})
+    monkeypatch.setattr("openpyxl.reader.excel.find_images", _must_not_open)
+    parsed = read_budget_workbook(seed, data)
+    assert parsed.ok and len(parsed.preview) == 1
+
+
+def test_a_valid_5000_row_workbook_passes_every_limit_and_imports(db, seed):
+    plan = bulk_plan(lines=100, units=50, number=9500)
+    data = every_allocation_set(export_budget_workbook(plan), 9.5)
+    parsed = read_budget_workbook(plan, data)
+    assert parsed.ok, parsed.errors[:3]
+    assert len(parsed.edit.allocations) == 5_000
+    budget_workbook_import(plan=plan, parsed=parsed, by=None, based_on=parsed.based_on)
+    assert Allocation.objects.filter(item__plan=plan, amount=9_500_000).count() == 5_000

@@ -1,3 +1,5 @@
+import hashlib
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -5,14 +7,22 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from budgets import excel_views
-from budgets.excel import COL_AMOUNT, COL_CODE, COL_UNIT, WHOLE_LINE, export_budget_workbook, read_budget_workbook
+from budgets import excel, excel_views
+from budgets.excel import (
+    COL_AMOUNT,
+    COL_CODE,
+    COL_UNIT,
+    SHEET_TITLE,
+    WHOLE_LINE,
+    export_budget_workbook,
+    read_budget_workbook,
+)
 from budgets.history import plan_budget_history
 from budgets.models import Allocation
 from budgets.services import BudgetEdit, budget_apply
 from lai_chau.money import AMOUNT_NEGATIVE
 from plans.models import OrgUnit, Plan
-from tests.budgets.workbooks import edit_workbook, snapshot, with_amounts
+from tests.budgets.workbooks import edit_workbook, open_workbook, row_of, snapshot, with_amounts
 from tests.factories import make_plan, make_user
 from tests.pagetext import visible_text
 
@@ -149,11 +159,42 @@ def test_confirming_twice_applies_once(client, seed, staff_user):
     assert (snapshot(seed), plan_budget_history(seed)) == after
 
 
-def test_confirming_something_else_than_the_preview_is_refused(client, seed, staff_user):
+@pytest.mark.parametrize(
+    "digest",
+    [
+        "0" * 64,  # well formed, another workbook's
+        "garbage",
+        "",
+        None,  # the field removed from the form
+        "{upper}",
+        "{real}0",
+        " {real}",
+    ],
+)
+def test_a_tampered_confirmation_digest_is_shown_and_nothing_is_imported(client, seed, staff_user, digest):
     client.force_login(staff_user)
-    _upload(client, seed, _split_3_2(seed))
+    data = _split_3_2(seed)
+    real = _upload(client, seed, data).context["confirm_form"].initial["digest"]
+    assert real == hashlib.sha256(data).hexdigest()
+    before, history = snapshot(seed), plan_budget_history(seed)
+    posted = (
+        {"confirm": ""} if digest is None else {"confirm": "", "digest": digest.format(real=real, upper=real.upper())}
+    )
+    response = client.post(_import_url(seed), posted, follow=True)
+    assert response.redirect_chain == [(_import_url(seed), 302)]
+    assert str(excel_views.CONFIRMATION_MISMATCH) in visible_text(response.content)
+    assert "không khớp với bảng tính bạn đã xem trước" in str(excel_views.CONFIRMATION_MISMATCH)
+    assert snapshot(seed) == before and plan_budget_history(seed) == history
+    # The previewed workbook can still be confirmed with the page's own digest.
+    assert client.post(_import_url(seed), {"confirm": "", "digest": real}).status_code == 302
+    assert snapshot(seed) != before
+
+
+def test_confirming_after_the_preview_is_gone_asks_for_the_workbook_again(client, seed, staff_user):
+    client.force_login(staff_user)
+    data = _split_3_2(seed)
     before = snapshot(seed)
-    response = client.post(_import_url(seed), {"digest": "0" * 64, "confirm": ""}, follow=True)
+    response = client.post(_import_url(seed), {"digest": hashlib.sha256(data).hexdigest(), "confirm": ""}, follow=True)
     assert gettext("The uploaded workbook is no longer available: upload it again.") in visible_text(response.content)
     assert snapshot(seed) == before
 
@@ -274,3 +315,43 @@ def test_the_import_page_query_count_does_not_grow_with_the_number_of_lines(clie
             client.get(_import_url(plan))
         counts.append((len(upload), len(page)))
     assert counts[0] == counts[1]
+
+
+# --- blank and merged figures ------------------------------------------------------------------------------------
+
+
+def _sung_phai_row(plan) -> int:
+    return row_of(open_workbook(export_budget_workbook(plan))[SHEET_TITLE], "2", "UBND xã Sùng Phài")
+
+
+def _merged_line_2(plan) -> bytes:
+    """Line 2's amount merged with its only unit's, below it: that allocation reads as empty."""
+
+    def merge(sheet):
+        sheet.merge_cells(f"F{row_of(sheet, '2')}:F{row_of(sheet, '2', 'UBND xã Sùng Phài')}")
+
+    return edit_workbook(export_budget_workbook(plan), merge)
+
+
+@pytest.mark.parametrize("build", ["blank", "merged"], ids=["amount emptied", "amount merged across two rows"])
+def test_a_blank_or_merged_figure_is_shown_as_an_error_and_a_forced_confirm_deletes_nothing(
+    client, seed, staff_user, build
+):
+    client.force_login(staff_user)
+    row = _sung_phai_row(seed)
+    if build == "blank":
+        data = with_amounts(export_budget_workbook(seed), {("2", "UBND xã Sùng Phài"): None, ("3.2", HEALTH): 300})
+        params = {"cell": f"F{row}", "amount": "530", "unit": "UBND xã Sùng Phài", "code": "2"}
+        expected = str(excel.BLANK_OVER_FIGURE % params)
+    else:
+        data = _merged_line_2(seed)
+        expected = str(excel.MERGED_CELLS % {"range": f"F{row - 1}:F{row}"})
+    before, history = snapshot(seed), plan_budget_history(seed)
+    preview = _upload(client, seed, data)
+    assert expected in [error.message for error in preview.context["parsed"].errors]
+    assert expected in visible_text(preview.content)
+    assert "confirm_form" not in preview.context
+    forced = client.post(_import_url(seed), {"digest": hashlib.sha256(data).hexdigest(), "confirm": ""})
+    assert forced.status_code == 302
+    assert Allocation.objects.get(item__plan=seed, unit__name="UBND xã Sùng Phài").amount == 530_000_000
+    assert snapshot(seed) == before and plan_budget_history(seed) == history

@@ -1,7 +1,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from lai_chau.fields import AmountFormField
 from lai_chau.money import (
+    AMOUNT_MALFORMED,
     MILLION,
     amount_in_words,
     format_million,
@@ -72,3 +74,39 @@ def test_bad_amounts_are_refused_with_a_reason(text, unit, code):
     with pytest.raises(ValidationError) as error:
         parse_amount(text, unit=unit)
     assert error.value.code == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "١٢٣",  # Arabic-Indic digits
+        "１２３",  # full-width digits
+        "𝟏𝟐",  # mathematical bold digits
+        "１.２３４",  # full-width digits in Vietnamese grouping
+        "12,٥",  # an ASCII amount with a non-ASCII decimal
+        "۱۲",  # Extended Arabic-Indic (Persian) digits
+    ],
+)
+@pytest.mark.parametrize("unit", [1, MILLION])
+def test_only_ascii_digits_make_an_amount(text, unit):
+    with pytest.raises(ValidationError) as error:
+        parse_amount(text, unit=unit)
+    assert error.value.code == "malformed"
+    assert error.value.messages == [str(AMOUNT_MALFORMED % {"value": text})]
+    assert "không phải là số tiền hợp lệ" in error.value.messages[0]
+
+
+def test_a_very_long_input_is_refused_without_working_on_its_digits():
+    with pytest.raises(ValidationError) as error:
+        parse_amount("1" * 100_000)
+    assert error.value.code == "malformed"
+    assert len(error.value.messages[0]) < 400
+
+
+@pytest.mark.parametrize("text", ["١٢٣", "１２３", "𝟏𝟐"])
+def test_the_amount_form_field_of_every_form_and_the_admin_refuses_other_digits(text):
+    """AmountField's form field is what the admin's and the app's forms use for every amount."""
+    for unit in (1, MILLION):
+        with pytest.raises(ValidationError) as error:
+            AmountFormField(unit=unit).clean(text)
+        assert error.value.code == "malformed"
