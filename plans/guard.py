@@ -123,7 +123,8 @@ def _on_signed_document_write(sender, instance: SignedDocument, **kwargs) -> Non
     """A signed PDF is written once, at signing; it is never changed or deleted."""
     if kwargs.get("raw"):
         return
-    if instance._state.adding and "update_fields" in kwargs:  # pre_save of a new row: signing
+    creating = instance._state.adding and "update_fields" in kwargs  # pre_save of a new row: signing
+    if creating and Plan.objects.filter(pk=instance.plan_id, status=Plan.Status.SIGNED).exists():
         return
     raise PlanFrozen(SIGNED_PDF_FROZEN % {"number": instance.plan.document_number}, code="signed_pdf")
 

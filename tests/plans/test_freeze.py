@@ -325,3 +325,11 @@ def test_an_amendment_copies_every_field_target_groups_included(signed, staff_us
     for original, copy in zip(pairs[1][0].order_by("pk"), pairs[1][1].order_by("pk"), strict=True):
         assert set(copy.references.all()) == set(original.references.all())
     assert ("3.2", 342_000_000) in [(i.code, i.amount) for i in PlanItem.objects.filter(plan=amendment)]
+
+
+def test_no_signed_pdf_can_be_attached_to_a_plan_that_was_not_signed(seed, leader):
+    with pytest.raises(PlanFrozen), transaction.atomic():
+        SignedDocument.objects.create(
+            plan=seed, pdf=b"%PDF forged", sha256="0" * 64, signed_at=seed.created_at, signed_by=leader
+        )
+    assert not SignedDocument.objects.exists()
