@@ -914,6 +914,16 @@ def _plan_figures(plan: Plan) -> dict[Key, BudgetFigure]:
     return figures
 
 
+def refuse_before_reading(file_bytes: bytes) -> ParsedWorkbook | None:
+    """Return why the workbook is refused by the checks made before anything parses it (its zip directory and a
+    byte scan, a fraction of a second at most), or None when it may be read. read_budget_workbook makes them too."""
+    try:
+        _check_archive(file_bytes)
+    except WorkbookRefused as refused:
+        return ParsedWorkbook(errors=[refused.error])
+    return None
+
+
 def read_budget_workbook(plan: Plan, file_bytes: bytes) -> ParsedWorkbook:
     """Read a budget workbook for `plan` and return what it would change, row by row, or why it is refused.
 

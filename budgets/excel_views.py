@@ -2,12 +2,20 @@
 
 The uploaded bytes wait in the (database-backed) session between the preview and the confirmation, so what is
 applied is exactly what was previewed; the confirmation re-reads them against the plan as it is then.
+
+Reading a workbook is seconds of CPU-bound Python (budgets/excel.py bounds how many). Each server process reads one
+at a time: with gunicorn's threads (README), the process's other threads then keep answering pages instead of
+sharing the processor with a pile of readers. An upload that finds the reader busy waits a little, then is told to
+come back; bench/upload_starvation.py measures this.
 """
 
 import base64
 import datetime
 import hashlib
 import io
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django import forms
 from django.contrib import messages
@@ -29,6 +37,7 @@ from budgets.excel import (
     changes_since_export,
     export_budget_workbook,
     read_budget_workbook,
+    refuse_before_reading,
     workbook_filename,
 )
 from budgets.services import BudgetRefused, StaleBudget
@@ -44,6 +53,13 @@ CONFIRMATION_MISMATCH = _(
 )
 CONFIRM_OVERWRITE = _("Tick the box to confirm that you want to overwrite the newer changes.")
 IMPORTED = _("Workbook imported: %(count)d change(s) recorded.")
+IMPORT_BUSY = _(
+    "The server is reading other workbooks right now, so this one was not read and nothing was imported. Upload it "
+    "again in a minute."
+)
+
+READER_WAIT_SECONDS = 3  # how long an upload waits for this process's reader before it is told to come back
+_reader = threading.BoundedSemaphore(1)
 
 
 class WorkbookUploadForm(forms.Form):
@@ -83,11 +99,34 @@ def budget_import(request: HttpRequest, pk: int) -> HttpResponse:
     if plan.status != Plan.Status.DRAFT:
         return render(request, TEMPLATE, _context(plan, not_draft=True))
     if request.method == "POST" and "confirm" in request.POST:
-        return _confirm(request, plan)
+        with _reading() as free:
+            return _confirm(request, plan) if free else _busy(request, plan)
     form = WorkbookUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        return _preview(request, plan, form.cleaned_data["workbook"])
+        data = form.cleaned_data["workbook"]
+        if refused := refuse_before_reading(data):  # no need to wait for the reader to say so
+            return render(request, TEMPLATE, _context(plan, upload_form=WorkbookUploadForm(), parsed=refused))
+        with _reading() as free:
+            return _preview(request, plan, data) if free else _busy(request, plan)
     return render(request, TEMPLATE, _context(plan, upload_form=form))
+
+
+@contextmanager
+def _reading() -> Iterator[bool]:
+    """Hold this process's workbook reader; yield False if it stayed busy for READER_WAIT_SECONDS."""
+    free = _reader.acquire(timeout=READER_WAIT_SECONDS)
+    try:
+        yield free
+    finally:
+        if free:
+            _reader.release()
+
+
+def _busy(request: HttpRequest, plan: Plan) -> HttpResponse:
+    messages.error(request, IMPORT_BUSY)
+    response = render(request, TEMPLATE, _context(plan, upload_form=WorkbookUploadForm()), status=503)
+    response["Retry-After"] = "60"
+    return response
 
 
 def _context(plan: Plan, **extra) -> dict:

@@ -22,7 +22,7 @@ from budgets.models import Allocation
 from budgets.services import BudgetEdit, budget_apply
 from lai_chau.money import AMOUNT_NEGATIVE
 from plans.models import OrgUnit, Plan
-from tests.budgets.workbooks import edit_workbook, open_workbook, row_of, snapshot, with_amounts
+from tests.budgets.workbooks import edit_workbook, open_workbook, row_of, snapshot, with_amounts, with_shared_strings
 from tests.factories import make_plan, make_user
 from tests.pagetext import visible_text
 
@@ -355,3 +355,62 @@ def test_a_blank_or_merged_figure_is_shown_as_an_error_and_a_forced_confirm_dele
     assert forced.status_code == 302
     assert Allocation.objects.get(item__plan=seed, unit__name="UBND xã Sùng Phài").amount == 530_000_000
     assert snapshot(seed) == before and plan_budget_history(seed) == history
+
+
+# --- one workbook read at a time per server process -------------------------------------------------------------
+
+
+@pytest.fixture
+def reader_busy(monkeypatch):
+    """Another request of this process is reading a workbook, and stays at it longer than an upload waits."""
+    monkeypatch.setattr(excel_views, "READER_WAIT_SECONDS", 0)
+    assert excel_views._reader.acquire(timeout=0)
+    yield
+    excel_views._reader.release()
+
+
+def test_an_upload_finding_the_reader_busy_is_told_to_come_back_and_nothing_is_read(
+    client, seed, staff_user, reader_busy, monkeypatch
+):
+    client.force_login(staff_user)
+    monkeypatch.setattr(excel_views, "read_budget_workbook", _must_not_read)
+    before = snapshot(seed)
+    response = _upload(client, seed, _split_3_2(seed))
+    assert response.status_code == 503 and response["Retry-After"] == "60"
+    assert str(excel_views.IMPORT_BUSY) in visible_text(response.content)
+    assert "Máy chủ đang đọc các bảng tính khác" in str(excel_views.IMPORT_BUSY)
+    assert "confirm_form" not in response.context and snapshot(seed) == before
+
+
+def test_a_confirmation_finding_the_reader_busy_is_told_to_come_back_and_keeps_the_preview(
+    client, seed, staff_user, monkeypatch
+):
+    client.force_login(staff_user)
+    preview = _upload(client, seed, _split_3_2(seed))
+    before = snapshot(seed)
+    monkeypatch.setattr(excel_views, "READER_WAIT_SECONDS", 0)
+    assert excel_views._reader.acquire(timeout=0)
+    try:
+        response = _confirm(client, seed, preview)
+    finally:
+        excel_views._reader.release()
+    assert response.status_code == 503 and str(excel_views.IMPORT_BUSY) in visible_text(response.content)
+    assert snapshot(seed) == before
+    assert _confirm(client, seed, preview).status_code == 302  # once the reader is free, the same preview applies
+    assert snapshot(seed) != before
+
+
+def test_a_workbook_refused_before_reading_is_answered_without_waiting_for_the_reader(
+    client, seed, staff_user, reader_busy
+):
+    client.force_login(staff_user)
+    data = with_shared_strings(export_budget_workbook(seed), 1_000_000, text="xxx")
+    response = _upload(client, seed, data)
+    assert response.status_code == 200
+    [error] = response.context["parsed"].errors
+    assert error.message.startswith("Phần “xl/sharedStrings.xml” của bảng tính khi giải nén có dung lượng")
+    assert error.message in visible_text(response.content)
+
+
+def _must_not_read(*args, **kwargs):
+    raise AssertionError("the workbook must not be read")
