@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run test lint messages bench clean
+.PHONY: install run test lint messages bench bench-load clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ messages: install
 bench: install
 	DEBUG=1 $(PY) bench/import_5000.py
 	DEBUG=1 $(PY) bench/render_pdf.py
+
+# Start the README's gunicorn command on a loopback port and load it: guessing logins, worst-case uploads.
+bench-load: install
+	$(PY) bench/login_flood.py
+	$(PY) bench/upload_starvation.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
