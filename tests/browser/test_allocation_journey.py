@@ -2,6 +2,8 @@
 
 import os
 
+from playwright.sync_api import expect
+
 from plans.models import OrgUnit, PlanItem
 from tests.browser.conftest import BROWSER_MARKS
 
@@ -24,8 +26,9 @@ def test_staff_is_refused_over_the_ceiling_then_rebalances_and_sees_the_history(
     # Raise 4.1 and its allocation by one million: the page warns as the officer types …
     _fill(page, f"line_{line_4_1.pk}", "686")
     _fill(page, f"alloc_{line_4_1.pk}_{ldtbxh.pk}", "686")
-    assert page.get_by_test_id("editor-remaining").inner_text() == "-1"
-    assert page.get_by_test_id("editor-total").inner_text() == "1.729"
+    # The totals are recomputed by the page's script as the officer types: wait for it, do not race it.
+    expect(page.get_by_test_id("editor-remaining")).to_have_text("-1")
+    expect(page.get_by_test_id("editor-total")).to_have_text("1.729")
     # … and the server refuses the save, keeping what was typed.
     page.get_by_role("button", name="Lưu tất cả thay đổi").click()
     assert "vượt mức trần 1.728.000.000 đồng là 1.000.000 đồng" in page.get_by_test_id("refused").inner_text()
@@ -35,7 +38,7 @@ def test_staff_is_refused_over_the_ceiling_then_rebalances_and_sees_the_history(
     # Lower 7.2 by the same million, save, and the report passes.
     _fill(page, f"line_{line_7_2.pk}", "21")
     _fill(page, f"alloc_{line_7_2.pk}_{ldtbxh.pk}", "21")
-    assert page.get_by_test_id("editor-remaining").inner_text() == "0"
+    expect(page.get_by_test_id("editor-remaining")).to_have_text("0")
     page.get_by_role("button", name="Lưu tất cả thay đổi").click()
     assert "Đã lưu: 4 thay đổi." in page.locator(".messages").inner_text()
     assert "Mọi quy tắc kinh phí đều được bảo đảm." in page.get_by_test_id("verdict").inner_text()

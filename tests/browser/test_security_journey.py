@@ -5,6 +5,7 @@ import time
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
+from playwright.sync_api import expect
 
 from lai_chau.security import AUTH_TIME_KEY
 from plans.lifecycle import plan_submit
@@ -107,7 +108,7 @@ def test_admin_and_allocation_editor_scripts_run_under_the_csp(live_server, page
     line_4_1 = PlanItem.objects.get(plan=plan, sub_project__code="4.1")
     page.locator(f"input[name='alloc_{line_4_1.pk}_{ldtbxh.pk}']").fill("600")
     page.locator(f"input[name='line_{line_4_1.pk}']").fill("600")
-    assert page.get_by_test_id("editor-total").inner_text() == "1.643"  # the editor's script recomputed it
+    expect(page.get_by_test_id("editor-total")).to_have_text("1.643")  # the editor's script recomputed it
     page.goto(f"{live_server.url}/ke-hoach/{plan.pk}/kinh-phi/")
     assert page.locator("meter.bar").count() >= 7
     assert _violations(page) == []
