@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.admin_guard import FrozenUnlessDraftMixin, GuardedAdminMixin
+from budgets.checks import MONEY_RULES
 from budgets.models import Allocation, Ceiling, FundingSource
 from lai_chau.admin_helpers import FixedChoicesMixin, money_column
 
@@ -16,6 +17,7 @@ class FundingSourceAdmin(GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmi
 
 @admin.register(Ceiling)
 class CeilingAdmin(FrozenUnlessDraftMixin, GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
+    guarded_rules = MONEY_RULES - {"ceiling_exceeded"}
     list_display = ["plan", "source", money_column("amount", _("amount")), "notified_by"]
     list_filter = ["source", "plan__year"]
     search_fields = ["plan__number", "notified_by__number"]

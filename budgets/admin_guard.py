@@ -9,6 +9,7 @@ pages only show the past: their "revert" form is refused for everyone. Malformed
 from django.contrib import messages
 from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import InternalError
 from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,8 @@ from budgets.checks import MONEY_RULES
 from budgets.history import REASON_ADMIN
 from plans.guard import BudgetRefused, PlanFrozen, budget_guard
 from plans.models import Plan, PlanItem
+
+RAISED_BY_TRIGGER = "P0001"  # PostgreSQL's SQLSTATE for RAISE EXCEPTION (raise_exception)
 
 
 class AuditedAdminMixin:
@@ -49,11 +52,15 @@ class GuardedAdminMixin(AuditedAdminMixin):
         except (ValidationError, ValueError, TypeError):
             raise Http404(_("No such record: “%(id)s” is not a valid id.") % {"id": value}) from None
 
+    # The money rules a write here may not break or worsen (design.md §6). A ceiling admin overrides it: a ceiling
+    # the province lowered must be recorded even when the plan is above it; the plan then fails its checks loudly.
+    guarded_rules = MONEY_RULES
+
     def _guarded(self, request, view, *args, **kwargs):
         if request.method != "POST":
             return view(request, *args, **kwargs)
         try:
-            with budget_guard(rules=MONEY_RULES):
+            with budget_guard(rules=self.guarded_rules):
                 return view(request, *args, **kwargs)
         except BudgetRefused as refused:
             reasons = [
@@ -62,6 +69,10 @@ class GuardedAdminMixin(AuditedAdminMixin):
             ]
         except PlanFrozen as frozen:
             reasons = [_("Not saved:"), *frozen.messages]
+        except InternalError as refused:  # a trigger of the database (plans/triggers.py) said no
+            if getattr(refused.__cause__, "pgcode", None) != RAISED_BY_TRIGGER:
+                raise
+            reasons = [_("Not saved:"), str(refused.__cause__.diag.message_primary)]
         list(messages.get_messages(request))  # drop the "changed successfully" message of the rolled-back save
         messages.error(request, " ".join(reasons))
         return HttpResponseRedirect(request.get_full_path())
@@ -90,6 +101,17 @@ class GuardedAdminMixin(AuditedAdminMixin):
         if request.method == "POST":
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_readonly_fields(self, request, obj=None):
+        """A reference row's code is its identity (fixtures, setup_demo, natural keys): set once, never renamed."""
+        fields = list(super().get_readonly_fields(request, obj))
+        has_code = any(field.name == "code" for field in self.model._meta.fields)
+        if obj is not None and has_code and "code" not in fields:
+            fields.append("code")
+        return fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj is not None else super().get_prepopulated_fields(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         """Rows can be put only under a draft plan: the choices say so before the guard has to."""

@@ -13,7 +13,9 @@ from lai_chau.money import format_vnd
 from plans.models import Plan
 
 # The rules whose breach refuses an edit on every path (design.md §6, rules 1 and 2); the others are reported.
-MONEY_RULES = frozenset({"ceiling_exceeded", "line_over_allocated"})
+MONEY_RULES = frozenset(
+    {"ceiling_exceeded", "line_over_allocated", "allocation_other_source", "allocation_outside_units"}
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ def check_plan(plan: Plan) -> BudgetCheck:
                     code,
                 )
             )
+        violations += _stray_allocations(item)
         if not line.shares:
             violations.append(
                 Violation("line_without_unit", _("Line %(code)s has no implementing unit.") % {"code": code}, code)
@@ -115,6 +118,33 @@ def check_plan(plan: Plan) -> BudgetCheck:
                 )
             )
     return BudgetCheck(plan=plan, budget=budget, violations=violations)
+
+
+def _stray_allocations(item) -> list[Violation]:
+    """Allocations the line's figures would not show: from another source, or to a unit not carrying the line.
+
+    Rule 2 counts a line's own source only; without these an admin could hide money under a line.
+    """
+    found = []
+    units = {implementing.unit_id for implementing in item.implementing_units.all()}
+    for allocation in item.allocations.all():
+        params = {"code": item.code, "unit": allocation.unit.name, "amount": format_vnd(allocation.amount)}
+        if allocation.source_id != item.source_id:
+            message = _(
+                "Line %(code)s: the allocation of %(amount)s to %(unit)s is from %(source)s, not from the line's "
+                "source %(line_source)s."
+            ) % {**params, "source": allocation.source.name, "line_source": item.source.name}
+            found.append(
+                Violation("allocation_other_source", message, item.code, 0, allocation.amount, allocation.source.code)
+            )
+        elif allocation.unit_id not in units:
+            message = _(
+                "Line %(code)s: %(amount)s is allocated to %(unit)s, which is not an implementing unit of the line."
+            ) % params
+            found.append(
+                Violation("allocation_outside_units", message, item.code, 0, allocation.amount, allocation.unit.code)
+            )
+    return found
 
 
 def new_or_worse(before: BudgetCheck, after: BudgetCheck) -> list[Violation]:

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
 from lai_chau.fields import AmountField, NFCCharField
 from lai_chau.history import audit_history
 

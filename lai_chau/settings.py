@@ -200,6 +200,8 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT
 # Attempts refused during a lockout write nothing: they stay cheap, and the audit rows cannot be grown by a flood.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A successful login clears that account's failures: a few typos spread over a day never add up to a lockout.
+AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "lai_chau.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "lai_chau.security.client_ip"
 # Reverse proxies in front of the app that append the client's address to X-Forwarded-For (the README's nginx: 1).
@@ -231,7 +233,6 @@ PERMISSIONS_POLICY = {
     for feature in [
         "accelerometer",
         "autoplay",
-        "bluetooth",
         "browsing-topics",
         "camera",
         "display-capture",

@@ -36,6 +36,9 @@ SIGNED_PDF_FROZEN = _("The signed PDF of plan %(number)s never changes and canno
 REFERENCE_CITED = _(
     "%(reference)s is cited by plan %(plans)s: a cited document cannot be deleted (you may correct its details)."
 )
+TARGET_GROUP_USED = _(
+    "Target group %(group)s is named by plan %(plans)s: it cannot be deleted (you may correct its name or description)."
+)
 # Only the lifecycle moves a submitted plan, and it changes nothing but the status (plans.lifecycle._move).
 LIFECYCLE_FIELDS = frozenset({"status", "updated_at"})
 
@@ -140,6 +143,15 @@ def _on_reference_delete(sender, instance: DocumentReference, **kwargs) -> None:
         raise PlanFrozen(REFERENCE_CITED % {"reference": instance, "plans": numbers}, code="cited")
 
 
+def _on_target_group_delete(sender, instance, **kwargs) -> None:
+    using = list(
+        Plan.objects.filter(items__target_groups=instance).distinct().order_by("pk")[:5].values_list("number", "symbol")
+    )
+    if using:
+        numbers = ", ".join(f"{number}/{symbol}" for number, symbol in using)
+        raise PlanFrozen(TARGET_GROUP_USED % {"group": instance, "plans": numbers}, code="used")
+
+
 def _m2m_plans(instance, reverse: bool, pk_set, owner: type[models.Model], path: str) -> set[int]:
     if not reverse:
         return {instance.plan_id}
@@ -172,6 +184,9 @@ def connect_signals() -> None:
     pre_save.connect(_on_signed_document_write, sender=SignedDocument, dispatch_uid="plan-guard-pdf-save")
     pre_delete.connect(_on_signed_document_write, sender=SignedDocument, dispatch_uid="plan-guard-pdf-delete")
     pre_delete.connect(_on_reference_delete, sender=DocumentReference, dispatch_uid="plan-guard-reference")
+    pre_delete.connect(
+        _on_target_group_delete, sender="beneficiaries.TargetGroup", dispatch_uid="plan-guard-target-group"
+    )
     m2m_changed.connect(
         _on_target_groups_change, sender=PlanItem.target_groups.through, dispatch_uid="plan-guard-target-groups"
     )

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core import serializers
+from django.db import IntegrityError, transaction
 
 from budgets.history import REASON_SEED
 
@@ -31,7 +32,11 @@ def load_missing(*names: str) -> int:
                 model = type(obj)
                 if obj.pk is not None and model._default_manager.filter(pk=obj.pk).exists():
                     continue
-                wrapped.save()
+                try:
+                    with transaction.atomic():
+                        wrapped.save()
+                except IntegrityError:  # the row is there under another key (a name users kept): theirs wins
+                    continue
                 if wrapped.deferred_fields:
                     deferred.append(wrapped)
                 history = getattr(model, "history", None)

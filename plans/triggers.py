@@ -3,10 +3,14 @@
 The application refuses these writes first (plans/guard.py) with a Vietnamese message; these triggers are for every
 other client: a raw UPDATE, a shell's `queryset.update()`, a script with the database password. They refuse:
 * any change to a signed plan, any change but the status of a submitted plan, deleting any non-draft plan;
-* UPDATE or DELETE of the rows of a non-draft plan (lines, implementing units, targets, allocations, ceilings, legal
-  bases and their citations, duties, target groups of lines), judged on both the row's old and new plan;
-* any UPDATE or DELETE of a signed PDF, and any UPDATE of a lifecycle step (DELETE only with its draft plan).
-Inserts are left to the application guard so that pg_restore can load a backup (README, "Sao lưu").
+* INSERT, UPDATE or DELETE of the rows of a non-draft plan (lines, implementing units, targets, allocations, ceilings,
+  legal bases and their citations, duties, target groups of lines), judged on both the row's old and new plan;
+* any UPDATE or DELETE of a signed PDF, a signed PDF for a plan that is not signed, and any UPDATE of a lifecycle step
+  (DELETE only with its draft plan).
+A full pg_restore creates triggers after it loads the data, so backups restore (tests/plans/test_backup.py).
+What they cannot tell apart is the application itself: a client holding its database password can still walk a
+draft through submitted to signed as the application does. Keep that password to the application's server;
+`verify_signed_plans` and the lifecycle steps on each plan's page show what was signed, when and by whom.
 
 They are installed by `manage.py migrate` (PGTRIGGER_INSTALL_ON_MIGRATE); SQLite keeps the application guard only.
 """
@@ -25,15 +29,17 @@ def _not_draft(plan_expression: str) -> str:
 
 
 def frozen_rows_trigger(old_plan: str, new_plan: str) -> pgtrigger.Trigger:
-    """Refuse UPDATE and DELETE of a row whose old (or, for UPDATE, new) plan is not a draft."""
+    """Refuse INSERT, UPDATE and DELETE of a row whose old or new plan is not a draft."""
     return pgtrigger.Trigger(
         name="frozen_with_plan",
         when=pgtrigger.Before,
-        operation=pgtrigger.Update | pgtrigger.Delete,
+        operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
         declare=[("frozen_plan", "bigint")],
         func=f"""
-            frozen_plan := {_not_draft(old_plan)};
-            IF frozen_plan IS NULL AND TG_OP = 'UPDATE' THEN
+            IF TG_OP <> 'INSERT' THEN
+                frozen_plan := {_not_draft(old_plan)};
+            END IF;
+            IF frozen_plan IS NULL AND TG_OP <> 'DELETE' THEN
                 frozen_plan := {_not_draft(new_plan)};
             END IF;
             IF frozen_plan IS NOT NULL THEN
@@ -69,14 +75,22 @@ PLAN_TRIGGER = pgtrigger.Trigger(
     """,
 )
 
+PDF_FOR_UNSIGNED = "format('Kế hoạch id %s chưa được ký: không được gắn bản PDF đã ký.', NEW.plan_id)"
+PDF_NEVER_CHANGES = "format('Bản PDF đã ký của kế hoạch id %s không bao giờ được sửa hay xoá.', OLD.plan_id)"
+
 SIGNED_DOCUMENT_TRIGGER = pgtrigger.Trigger(
     name="signed_pdf_never_changes",
     when=pgtrigger.Before,
-    operation=pgtrigger.Update | pgtrigger.Delete,
-    func=REFUSED.format(
-        message="format('Bản PDF đã ký của kế hoạch id %s không bao giờ được sửa hay xoá.', OLD.plan_id)"
-    )
-    + "; RETURN NULL;",
+    operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+    func=f"""
+        IF TG_OP = 'INSERT' THEN
+            IF EXISTS (SELECT 1 FROM plans_plan WHERE id = NEW.plan_id AND status = 'signed') THEN
+                RETURN NEW;
+            END IF;
+            {REFUSED.format(message=PDF_FOR_UNSIGNED)};
+        END IF;
+        {REFUSED.format(message=PDF_NEVER_CHANGES)};
+    """,
 )
 
 TRANSITION_TRIGGER = pgtrigger.Trigger(

@@ -22,6 +22,8 @@ def test_admin_refuses_an_allocation_over_its_line_then_a_signed_plan_is_read_on
 ):
     line_2 = PlanItem.objects.get(project__code="2", sub_project=None)
     allocation = Allocation.objects.get(item=line_2)
+    blocked = []  # the Content-Security-Policy's refusals, which would silently break a page
+    page.on("console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text))
     log_in("ldtbxh")
 
     page.goto(f"{live_server.url}/quan-tri/budgets/allocation/{allocation.pk}/change/")
@@ -45,3 +47,9 @@ def test_admin_refuses_an_allocation_over_its_line_then_a_signed_plan_is_read_on
     page.goto(f"{live_server.url}/quan-tri/budgets/allocation/add/")
     options = page.locator("select[name='item'] option").all_inner_texts()
     assert not any("Đa dạng hóa sinh kế" in option for option in options)  # no line of the signed plan to add under
+
+    # The history of the allocation: who changed what, read-only, and nothing refused by the CSP on the way.
+    page.goto(f"{live_server.url}/quan-tri/budgets/allocation/{allocation.pk}/history/")
+    assert page.locator("#change-history tbody tr").count() >= 1
+    assert page.get_by_role("button", name="Khôi phục").count() == 0
+    assert blocked == []

@@ -40,7 +40,7 @@ def test_the_login_page_carries_the_policies_too(client, db):
     response = client.get("/dang-nhap/")
     assert _directives(response["Content-Security-Policy"]) == EXPECTED_CSP
     policy = dict(part.strip().split("=", 1) for part in response["Permissions-Policy"].split(","))
-    for feature in ["camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth"]:
+    for feature in ["camera", "microphone", "geolocation", "payment", "usb", "serial"]:
         assert policy[feature] == "()", feature
 
 

@@ -62,7 +62,7 @@ def _posts(seed) -> dict:
     line2, line32 = _line(seed, "2"), _line(seed, "3.2")
     allocation = Allocation.objects.get(item=line2)
     ceiling = Ceiling.objects.get(plan=seed)
-    sung_phai = OrgUnit.objects.get(code="commune-sung-phai")
+    health_centre = OrgUnit.objects.get(code="city-ttyt")
     local = FundingSource.objects.exclude(pk=ceiling.source_id).first()
     sub_42 = SubProject.objects.get(code="4.2")
     return {
@@ -75,7 +75,7 @@ def _posts(seed) -> dict:
         "allocation change": (f"/quan-tri/budgets/allocation/{allocation.pk}/change/", {"amount": "500.000.000"}),
         "allocation add": (
             f"/quan-tri/budgets/allocation/{allocation.pk}/change/",
-            {"item": str(line32.pk), "unit": str(sung_phai.pk), "amount": "1.000.000", "_add_to": "allocation"},
+            {"item": str(line32.pk), "unit": str(health_centre.pk), "amount": "1.000.000", "_add_to": "allocation"},
         ),
         "ceiling change": (f"/quan-tri/budgets/ceiling/{ceiling.pk}/change/", {"amount": "1.800.000.000"}),
         "ceiling add": (
@@ -288,3 +288,54 @@ def test_every_admin_of_a_plan_or_reference_model_goes_through_the_guard():
 
 
 _GUARDED_BY_SIGNALS = {LegalBasis, Duty, ImplementingUnit, Target, Allocation, Ceiling, PlanItem}
+
+
+def test_an_allocation_from_another_source_cannot_hide_money_under_a_line(admin_client, seed):
+    """Rule 2 counts the line's own source: an allocation from another one is refused, not left uncounted."""
+    from budgets.checks import check_plan
+
+    line2 = _line(seed, "2")
+    other_source = FundingSource.objects.exclude(pk=line2.source_id).first()
+    data = _change_form(admin_client, "/quan-tri/budgets/allocation/add/")
+    data |= {
+        "item": [str(line2.pk)],
+        "unit": [str(OrgUnit.objects.get(code="commune-sung-phai").pk)],
+        "source": [str(other_source.pk)],
+        "amount": ["999.000.000.000"],
+    }
+    before = plan_state(seed)
+    response = admin_client.post("/quan-tri/budgets/allocation/add/", data, follow=True)
+    assert "không phải nguồn vốn của nội dung" in visible_text(response.content)
+    assert plan_state(seed) == before
+    Allocation.objects.bulk_create(  # past the admin: the checks still see it and signing is refused
+        [Allocation(item=line2, unit=OrgUnit.objects.get(code="city-ttyt"), source=other_source, amount=1)]
+    )
+    rules = {v.rule for v in check_plan(Plan.objects.with_document().get(pk=seed.pk)).violations}
+    assert rules == {"allocation_other_source"}
+
+
+def test_finance_records_a_lowered_ceiling_and_the_plan_then_fails_loudly(client, seed, finance_admin):
+    ceiling = Ceiling.objects.get(plan=seed)
+    client.force_login(finance_admin)
+    url = f"/quan-tri/budgets/ceiling/{ceiling.pk}/change/"
+    data = _change_form(client, url, amount="1.500.000.000")
+    assert client.post(url, data).status_code == 302
+    assert Ceiling.objects.get(pk=ceiling.pk).amount == 1_500_000_000
+    report = visible_text(client.get(f"/ke-hoach/{seed.pk}/kinh-phi/").content)
+    assert "vượt mức trần 1.500.000.000 đồng là 228.000.000 đồng" in report
+
+
+@pytest.mark.parametrize(
+    ("model", "code"),
+    [("plans/orgunit", "commune-sung-phai"), ("beneficiaries/targetgroup", None), ("budgets/fundingsource", None)],
+)
+def test_reference_codes_are_set_once_and_never_renamed_in_the_admin(admin_client, seed, model, code):
+    from django.apps import apps
+
+    app_label, model_name = model.split("/")
+    cls = apps.get_model(app_label, model_name)
+    obj = cls.objects.get(code=code) if code else cls.objects.first()
+    url = f"/quan-tri/{model}/{obj.pk}/change/"
+    data = _change_form(admin_client, url, code="ma-moi")
+    admin_client.post(url, data)
+    assert cls.objects.get(pk=obj.pk).code == obj.code

@@ -333,3 +333,63 @@ def test_no_signed_pdf_can_be_attached_to_a_plan_that_was_not_signed(seed, leade
             plan=seed, pdf=b"%PDF forged", sha256="0" * 64, signed_at=seed.created_at, signed_by=leader
         )
     assert not SignedDocument.objects.exists()
+
+
+def test_a_target_group_that_plans_name_cannot_be_deleted(client, signed):
+    group = TargetGroup.objects.filter(plan_items__plan=signed).first()
+    with pytest.raises(PlanFrozen), transaction.atomic():
+        group.delete()
+    admin = get_user_model().objects.create_superuser("qt", "q@x.vn", "x")
+    client.force_login(admin)
+    assert client.post(f"/quan-tri/beneficiaries/targetgroup/{group.pk}/delete/", {"post": "yes"}).status_code == 403
+    bulk = client.post(
+        "/quan-tri/beneficiaries/targetgroup/",
+        {"action": "delete_selected", "_selected_action": [group.pk], "post": "yes"},
+    )
+    assert bulk.status_code in (200, 403)
+    assert TargetGroup.objects.filter(pk=group.pk, plan_items__plan=signed).exists()
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    "insert",
+    [
+        "allocation",
+        "target group link",
+        "line",
+        "signed PDF for a draft",
+    ],
+)
+def test_the_database_refuses_rows_added_to_a_signed_plan(signed, insert):
+    line = _line(signed, "3.2")
+    unit = OrgUnit.objects.get(code="city-ttyt")
+    before = _state(signed)
+    with _refused_by_the_database(), connection.cursor() as cursor:
+        if insert == "allocation":
+            cursor.execute(
+                "INSERT INTO budgets_allocation (item_id, unit_id, source_id, amount) VALUES (%s, %s, %s, %s)",
+                [line.pk, unit.pk, line.source_id, 400_000_000],
+            )
+        elif insert == "target group link":
+            group = TargetGroup.objects.exclude(plan_items=line).first()
+            cursor.execute(
+                "INSERT INTO plans_planitem_target_groups (planitem_id, targetgroup_id) VALUES (%s, %s)",
+                [line.pk, group.pk],
+            )
+        elif insert == "line":
+            cursor.execute(
+                "INSERT INTO plans_planitem (plan_id, position, project_id, sub_project_id, objective, beneficiaries,"
+                " activities_label, activities_intro, activities, outputs, amount, source_id, units_label)"
+                " SELECT plan_id, 99, project_id, NULL, '', '', '', '', '', '', 1, source_id, '' FROM plans_planitem"
+                " WHERE id = %s",
+                [line.pk],
+            )
+        else:
+            draft = plan_amend(plan=signed, by=signed.signed_document.signed_by, number=7, issued_on=signed.issued_on)
+            cursor.execute(
+                "INSERT INTO plans_signeddocument (plan_id, pdf, sha256, signed_at, signed_by_id, digitally_signed,"
+                " names) SELECT %s, pdf, sha256, signed_at, signed_by_id, digitally_signed, names"
+                " FROM plans_signeddocument WHERE plan_id = %s",
+                [draft.pk, signed.pk],
+            )
+    assert _state(signed) == before
