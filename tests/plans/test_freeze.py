@@ -393,3 +393,13 @@ def test_the_database_refuses_rows_added_to_a_signed_plan(signed, insert):
                 [draft.pk, signed.pk],
             )
     assert _state(signed) == before
+
+
+def test_setup_demo_keeps_going_when_users_changed_a_key_of_reference_data(seed):
+    """A target group whose code was changed outside the admin: its name still clashes, and the user's row wins."""
+    group = TargetGroup.objects.first()
+    TargetGroup.objects.filter(pk=group.pk).update(code="ma-do-nguoi-dung-dat")
+    count = TargetGroup.objects.count()
+    call_command("setup_demo", "--no-accounts", verbosity=0)
+    assert TargetGroup.objects.count() == count
+    assert TargetGroup.objects.get(pk=group.pk).code == "ma-do-nguoi-dung-dat"
