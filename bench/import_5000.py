@@ -6,7 +6,6 @@ It creates a throwaway test database (in-memory SQLite, or bench_import_5000_<pi
 at the end; the database DATABASE_URL names is never written to. Not collected by pytest: bench/ is outside testpaths.
 """
 
-import datetime
 import io
 import os
 import statistics
@@ -40,10 +39,9 @@ from budgets.excel import (  # noqa: E402
     export_budget_workbook,
     read_budget_workbook,
 )
-from budgets.history import record_loaded_rows  # noqa: E402
-from budgets.models import Allocation, Ceiling, FundingSource  # noqa: E402
-from plans.models import ImplementingUnit, OrgUnit, Plan, PlanItem  # noqa: E402
-from projects.models import Programme, Project, SubProject  # noqa: E402
+from budgets.models import Allocation, Ceiling  # noqa: E402
+from plans.models import Plan  # noqa: E402
+from tests.budgets.workbooks import bulk_plan  # noqa: E402
 
 LINES, UNITS = 100, 50
 ALLOCATION = 10_000_000  # đồng per unit and line
@@ -51,52 +49,9 @@ PARSE_RUNS = 5
 
 
 def build_plan() -> Plan:
-    """Create the plan with bulk inserts, then give it a first history record as setup_demo does."""
-    programme = Programme.objects.create(
-        code="bench",
-        name="Chương trình đo hiệu năng",
-        decision_number="1/QĐ-TTg",
-        decision_date=datetime.date(2025, 1, 1),
-        start_year=2026,
-        end_year=2030,
-    )
-    project = Project.objects.create(programme=programme, code="9", name="Dự án đo hiệu năng")
-    source = FundingSource.objects.get(code="nstw-su-nghiep")
-    city = OrgUnit.objects.get(code="lai-chau-city")
-    plan = Plan.objects.create(
-        programme=programme,
-        issuer=city,
-        number=9999,
-        place="Thành phố Lai Châu",
-        issued_on=datetime.date(2025, 12, 1),
-        year=2026,
-        summary="Kế hoạch đo hiệu năng",
-    )
-    units = OrgUnit.objects.bulk_create(
-        OrgUnit(
-            code=f"bench-{i}",
-            name=f"Đơn vị đo {i}",
-            kind="department",
-            parent=city,
-            valid_from=datetime.date(2020, 1, 1),
-        )
-        for i in range(UNITS)
-    )
-    subs = SubProject.objects.bulk_create(
-        SubProject(project=project, code=f"9.{n}", name=f"Tiểu dự án {n}") for n in range(1, LINES + 1)
-    )
-    items = PlanItem.objects.bulk_create(
-        PlanItem(plan=plan, position=n, project=project, sub_project=sub, amount=ALLOCATION * UNITS, source=source)
-        for n, sub in enumerate(subs, 1)
-    )
-    ImplementingUnit.objects.bulk_create(
-        ImplementingUnit(item=item, unit=unit, position=p) for item in items for p, unit in enumerate(units)
-    )
-    Allocation.objects.bulk_create(
-        Allocation(item=item, unit=unit, source=source, amount=ALLOCATION) for item in items for unit in units
-    )
-    Ceiling.objects.create(plan=plan, source=source, amount=2 * ALLOCATION * UNITS * LINES)  # generous
-    record_loaded_rows(plan)
+    """Create the plan with bulk inserts (the tests' builder), with a generous ceiling so every edit may apply."""
+    plan = bulk_plan(lines=LINES, units=UNITS, number=9999)
+    Ceiling.objects.filter(plan=plan).update(amount=2 * ALLOCATION * UNITS * LINES)
     return plan
 
 
