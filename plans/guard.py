@@ -97,9 +97,14 @@ def _plans_of_row(instance: models.Model, reverse: str) -> set[int]:
     return set(Plan.objects.filter(condition).values_list("pk", flat=True))
 
 
+def _loading_new_row(instance, raw: bool) -> bool:
+    """loaddata adding a row that is not there yet (the seed, a restore); loaded data never overwrites a frozen row."""
+    return raw and not type(instance)._default_manager.filter(pk=instance.pk).exists()
+
+
 def _on_row_write(sender, instance, raw=False, **kwargs) -> None:
     reverse = _REVERSE_FROM_PLAN.get(sender) or _money_models().get(sender)
-    if reverse is None or raw:  # raw: loaddata of fixtures (the seed plan is a draft)
+    if reverse is None or _loading_new_row(instance, raw):
         return
     plan_ids = _plans_of_row(instance, reverse)
     refuse_unless_draft(plan_ids)
@@ -107,7 +112,7 @@ def _on_row_write(sender, instance, raw=False, **kwargs) -> None:
 
 
 def _on_plan_save(sender, instance: Plan, raw=False, update_fields=None, **kwargs) -> None:
-    if raw or instance.pk is None:
+    if instance.pk is None or _loading_new_row(instance, raw):
         return
     stored = Plan.objects.filter(pk=instance.pk).values_list("status", flat=True).first()
     if stored is None or stored == Plan.Status.DRAFT:
@@ -124,7 +129,7 @@ def _on_plan_delete(sender, instance: Plan, **kwargs) -> None:
 
 def _on_signed_document_write(sender, instance: SignedDocument, **kwargs) -> None:
     """A signed PDF is written once, at signing; it is never changed or deleted."""
-    if kwargs.get("raw"):
+    if _loading_new_row(instance, kwargs.get("raw", False)):
         return
     creating = instance._state.adding and "update_fields" in kwargs  # pre_save of a new row: signing
     if creating and Plan.objects.filter(pk=instance.plan_id, status=Plan.Status.SIGNED).exists():

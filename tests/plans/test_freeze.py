@@ -403,3 +403,17 @@ def test_setup_demo_keeps_going_when_users_changed_a_key_of_reference_data(seed)
     call_command("setup_demo", "--no-accounts", verbosity=0)
     assert TargetGroup.objects.count() == count
     assert TargetGroup.objects.get(pk=group.pk).code == "ma-do-nguoi-dung-dat"
+
+
+def test_loaddata_cannot_overwrite_a_signed_plan(signed, tmp_path):
+    """A fixture naming existing rows is a write like any other: it may add new rows, never rewrite frozen ones."""
+    from django.core import serializers
+
+    line = _line(signed, "3.2")
+    line.amount = 1
+    fixture = tmp_path / "forged.json"
+    fixture.write_text(serializers.serialize("json", [line]), encoding="utf-8")
+    before = _state(signed)
+    with pytest.raises(PlanFrozen):
+        call_command("loaddata", str(fixture), verbosity=0)
+    assert _state(signed) == before
