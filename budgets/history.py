@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from budgets.models import Allocation, Ceiling
 from lai_chau.history import history_user_label
-from plans.models import ImplementingUnit, OrgUnit, Plan, PlanItem
+from plans.models import Duty, ImplementingUnit, LegalBasis, OrgUnit, Plan, PlanItem, Target
 
 REASON_EDITOR = "editor"
 REASON_IMPORT = "import"
@@ -27,8 +27,6 @@ REASON_LABELS = {
 def record_loaded_rows(plan: Plan) -> None:
     """Give rows loaded by loaddata (which records no history) a first history record, so later changes have
     an 'old' value to show."""
-    from plans.models import Duty, LegalBasis, Target
-
     models_and_rows = [
         (Plan, [plan]),
         (LegalBasis, list(LegalBasis.objects.filter(plan=plan))),
@@ -70,8 +68,6 @@ class BudgetChange:
             "ceiling": _("ceiling"),
         }
         return str(labels[self.kind])
-
-
 
 
 def _change(record, kind, line, unit, old, new) -> BudgetChange:

@@ -21,7 +21,6 @@ from django.db.models.signals import m2m_changed, pre_delete, pre_save
 from django.utils.translation import gettext_lazy as _
 
 from plans.models import (
-    DocumentReference,
     Duty,
     ImplementingUnit,
     LegalBasis,
@@ -34,10 +33,10 @@ from plans.models import (
 PLAN_FROZEN = _("Plan %(number)s is %(status)s: it can no longer be changed. Make an amendment to change it.")
 SIGNED_PDF_FROZEN = _("The signed PDF of plan %(number)s never changes and cannot be deleted.")
 REFERENCE_CITED = _(
-    "%(reference)s is cited by plan %(plans)s: a cited document cannot be deleted (you may correct its details)."
+    "%(name)s is cited by plan %(plans)s: a cited document cannot be deleted (you may correct its details)."
 )
 TARGET_GROUP_USED = _(
-    "Target group %(group)s is named by plan %(plans)s: it cannot be deleted (you may correct its name or description)."
+    "Target group %(name)s is named by plan %(plans)s: it cannot be deleted (you may correct its name or description)."
 )
 # Only the lifecycle moves a submitted plan, and it changes nothing but the status (plans.lifecycle._move).
 LIFECYCLE_FIELDS = frozenset({"status", "updated_at"})
@@ -55,6 +54,13 @@ class BudgetRefused(Exception):
         self.violations = violations
 
 
+def _refuse_frozen(plan: Plan) -> None:
+    if plan.status != Plan.Status.DRAFT:
+        raise PlanFrozen(
+            PLAN_FROZEN % {"number": plan.document_number, "status": plan.get_status_display()}, code="not_draft"
+        )
+
+
 def refuse_unless_draft(plan_ids: Iterable[int]) -> None:
     """Raise PlanFrozen when any of the plans (read from the database, not from a stale copy) is not a draft."""
     ids = {pk for pk in plan_ids if pk is not None}
@@ -62,9 +68,7 @@ def refuse_unless_draft(plan_ids: Iterable[int]) -> None:
         return
     frozen = Plan.objects.filter(pk__in=ids).exclude(status=Plan.Status.DRAFT).order_by("pk").first()
     if frozen is not None:
-        raise PlanFrozen(
-            PLAN_FROZEN % {"number": frozen.document_number, "status": frozen.get_status_display()}, code="not_draft"
-        )
+        _refuse_frozen(frozen)
 
 
 # Each plan-owned model: how to reach its plan from a Plan query (old row) and from the row's new values.
@@ -137,46 +141,38 @@ def _on_signed_document_write(sender, instance: SignedDocument, **kwargs) -> Non
     raise PlanFrozen(SIGNED_PDF_FROZEN % {"number": instance.plan.document_number}, code="signed_pdf")
 
 
-def _on_reference_delete(sender, instance: DocumentReference, **kwargs) -> None:
-    citing = list(
-        Plan.objects.filter(legal_bases__references=instance).distinct().order_by("pk")[:5].values_list(
-            "number", "symbol"
-        )
-    )
-    if citing:
-        numbers = ", ".join(f"{number}/{symbol}" for number, symbol in citing)
-        raise PlanFrozen(REFERENCE_CITED % {"reference": instance, "plans": numbers}, code="cited")
+# The many-to-many links a plan owns: the model holding the link, and the path from Plan to the linked object.
+_LINKS = {
+    PlanItem.target_groups.through: (PlanItem, "items__target_groups"),
+    LegalBasis.references.through: (LegalBasis, "legal_bases__references"),
+}
+# Reference data a plan names through those links: deleting it would silently drop the link from the plan.
+_NAMED_BY_PLANS = {
+    "plans.DocumentReference": ("legal_bases__references", REFERENCE_CITED, "cited"),
+    "beneficiaries.TargetGroup": ("items__target_groups", TARGET_GROUP_USED, "used"),
+}
 
 
-def _on_target_group_delete(sender, instance, **kwargs) -> None:
-    using = list(
-        Plan.objects.filter(items__target_groups=instance).distinct().order_by("pk")[:5].values_list("number", "symbol")
-    )
-    if using:
-        numbers = ", ".join(f"{number}/{symbol}" for number, symbol in using)
-        raise PlanFrozen(TARGET_GROUP_USED % {"group": instance, "plans": numbers}, code="used")
+def _on_named_delete(sender, instance, **kwargs) -> None:
+    path, message, code = _NAMED_BY_PLANS[sender._meta.label]
+    naming = Plan.objects.filter(**{path: instance}).distinct().order_by("pk")[:5].values_list("number", "symbol")
+    if naming:
+        numbers = ", ".join(f"{number}/{symbol}" for number, symbol in naming)
+        raise PlanFrozen(message % {"name": instance, "plans": numbers}, code=code)
 
 
-def _m2m_plans(instance, reverse: bool, pk_set, owner: type[models.Model], path: str) -> set[int]:
-    if not reverse:
-        return {instance.plan_id}
-    if pk_set:
-        return set(owner.objects.filter(pk__in=pk_set).values_list("plan_id", flat=True))
-    return set(Plan.objects.filter(**{path: instance}).values_list("pk", flat=True))
-
-
-def _on_target_groups_change(sender, instance, action, reverse, pk_set, **kwargs) -> None:
-    if action.startswith("pre_"):
-        plan_ids = _m2m_plans(instance, reverse, pk_set, PlanItem, "items__target_groups")
-        refuse_unless_draft(plan_ids)
-        _touch(plan_ids)
-
-
-def _on_references_change(sender, instance, action, reverse, pk_set, **kwargs) -> None:
-    if action.startswith("pre_"):
-        plan_ids = _m2m_plans(instance, reverse, pk_set, LegalBasis, "legal_bases__references")
-        refuse_unless_draft(plan_ids)
-        _touch(plan_ids)
+def _on_link_change(sender, instance, action, reverse, pk_set, **kwargs) -> None:
+    if not action.startswith("pre_"):
+        return
+    owner, path = _LINKS[sender]
+    if not reverse:  # the line or legal basis itself
+        plan_ids = {instance.plan_id}
+    elif pk_set:  # from the target group or document: the lines or legal bases named
+        plan_ids = set(owner.objects.filter(pk__in=pk_set).values_list("plan_id", flat=True))
+    else:  # clear() from the target group or document: every plan linked to it
+        plan_ids = set(Plan.objects.filter(**{path: instance}).values_list("pk", flat=True))
+    refuse_unless_draft(plan_ids)
+    _touch(plan_ids)
 
 
 def connect_signals() -> None:
@@ -188,16 +184,10 @@ def connect_signals() -> None:
     pre_delete.connect(_on_plan_delete, sender=Plan, dispatch_uid="plan-guard-plan-delete")
     pre_save.connect(_on_signed_document_write, sender=SignedDocument, dispatch_uid="plan-guard-pdf-save")
     pre_delete.connect(_on_signed_document_write, sender=SignedDocument, dispatch_uid="plan-guard-pdf-delete")
-    pre_delete.connect(_on_reference_delete, sender=DocumentReference, dispatch_uid="plan-guard-reference")
-    pre_delete.connect(
-        _on_target_group_delete, sender="beneficiaries.TargetGroup", dispatch_uid="plan-guard-target-group"
-    )
-    m2m_changed.connect(
-        _on_target_groups_change, sender=PlanItem.target_groups.through, dispatch_uid="plan-guard-target-groups"
-    )
-    m2m_changed.connect(
-        _on_references_change, sender=LegalBasis.references.through, dispatch_uid="plan-guard-references"
-    )
+    for model in _NAMED_BY_PLANS:
+        pre_delete.connect(_on_named_delete, sender=model, dispatch_uid=f"plan-guard-named-{model}")
+    for through in _LINKS:
+        m2m_changed.connect(_on_link_change, sender=through, dispatch_uid=f"plan-guard-link-{through.__name__}")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -217,7 +207,7 @@ class _BudgetGuard:
         from budgets.checks import check_plan
 
         locked = Plan.objects.select_for_update().get(pk=plan_id)
-        refuse_unless_draft({plan_id})
+        _refuse_frozen(locked)
         if plan_id not in self.before:
             self.before[plan_id] = check_plan(Plan.objects.with_document().get(pk=plan_id))
         return locked

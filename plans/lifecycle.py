@@ -19,6 +19,7 @@ from simple_history.utils import bulk_create_with_history
 from budgets.checks import check_plan
 from budgets.history import REASON_AMENDMENT
 from budgets.models import Allocation, Ceiling
+from lai_chau.history import user_display_name
 from plans.models import Duty, ImplementingUnit, LegalBasis, Plan, PlanTransition, SignedDocument, Target
 from plans.pdf import render_plan_pdf
 from plans.signing import sign_pdf, signing_configured
@@ -91,8 +92,8 @@ def plan_sign(*, plan: Plan, by) -> SignedDocument:
     document = Plan.objects.with_document().get(pk=locked.pk)
     pdf = render_plan_pdf(document, draft=False, signature=signature)
     if digital:
-        signer = by.get_full_name() or by.get_username()
-        pdf = sign_pdf(pdf, signer_name=signer, reason=f"Ký ban hành Kế hoạch số {locked.document_number}")
+        reason = f"Ký ban hành Kế hoạch số {locked.document_number}"
+        pdf = sign_pdf(pdf, signer_name=user_display_name(by), reason=reason)
     return SignedDocument.objects.create(
         plan=locked,
         pdf=pdf,
