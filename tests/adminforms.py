@@ -1,4 +1,5 @@
-"""Read an admin form out of its page the way a browser would submit it, so tests can post real forms."""
+"""Forms as a browser would submit them, so tests post real forms: read out of a page's HTML (the admin's), or
+from a bound Django form (the allocation editor)."""
 
 from html.parser import HTMLParser
 
@@ -70,3 +71,16 @@ def form_data(content: bytes, form_id: str | None = None) -> dict[str, list[str]
     reader = _FormReader(form_id)
     reader.feed(content.decode())
     return reader.data
+
+
+def posted(form, **changes) -> dict:
+    """A Django form as the browser would post it untouched, with `changes` typed over it."""
+    data = {}
+    for bound in form:
+        value = bound.field.prepare_value(bound.value())
+        if value not in (None, False):
+            data[bound.html_name] = "on" if value is True else value
+        if bound.field.show_hidden_initial:
+            initial = bound.field.prepare_value(bound.initial)
+            data[bound.html_initial_name] = "" if initial is None else initial
+    return {**data, **changes}

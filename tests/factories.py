@@ -19,10 +19,10 @@ def make_user(username: str, role: str | None, unit_code: str | None, **extra):
     return user
 
 
-def make_plan(*, lines: int, units_per_line: int, number: int = 9000) -> Plan:
-    """Build a plan with `lines` budget lines (sub-projects of a made-up programme), each with units and allocations."""
+def make_plan_shell(*, number: int, programme_code: str = "test-programme", **text) -> tuple[Plan, Project]:
+    """An empty 2026 plan of the city under a made-up programme whose project 9 has the lines; `text` fills fields."""
     programme, _ = Programme.objects.get_or_create(
-        code="test-programme",
+        code=programme_code,
         defaults={
             "name": "Chương trình thử nghiệm",
             "decision_number": "1/QĐ-TTg",
@@ -32,20 +32,26 @@ def make_plan(*, lines: int, units_per_line: int, number: int = 9000) -> Plan:
         },
     )
     project, _ = Project.objects.get_or_create(programme=programme, code="9", defaults={"name": "Dự án thử nghiệm"})
-    source = FundingSource.objects.get(code="nstw-su-nghiep")
-    city = OrgUnit.objects.get(code="lai-chau-city")
     plan = Plan.objects.create(
         programme=programme,
-        issuer=city,
+        issuer=OrgUnit.objects.get(code="lai-chau-city"),
         number=number,
         place="Thành phố Lai Châu",
         issued_on=datetime.date(2025, 12, 1),
         year=2026,
         summary="Kế hoạch thử nghiệm",
-        purposes="Mục đích một",
-        solutions="Giải pháp một",
-        recipients="Lưu: VT.",
+        **text,
     )
+    return plan, project
+
+
+def make_plan(*, lines: int, units_per_line: int, number: int = 9000) -> Plan:
+    """Build a plan with `lines` budget lines (sub-projects of a made-up programme), each with units and allocations."""
+    plan, project = make_plan_shell(
+        number=number, purposes="Mục đích một", solutions="Giải pháp một", recipients="Lưu: VT."
+    )
+    source = FundingSource.objects.get(code="nstw-su-nghiep")
+    city = plan.issuer
     units = [
         OrgUnit.objects.create(
             code=f"test-unit-{number}-{i}",

@@ -9,25 +9,13 @@ from budgets.forms import BASED_ON_INVALID, HIDDEN_INITIAL_INVALID
 from budgets.history import plan_budget_history
 from lai_chau.money import AMOUNT_MALFORMED
 from plans.models import PlanItem
+from tests.adminforms import posted
 from tests.budgets.workbooks import snapshot
 from tests.pagetext import visible_text
 
 
 def _url(plan) -> str:
     return reverse("budgets:allocation_edit", args=[plan.pk])
-
-
-def _posted(form, **changes) -> dict:
-    """The editor form as the browser would post it untouched, with `changes` typed over it."""
-    data = {}
-    for bound in form:
-        value = bound.field.prepare_value(bound.value())
-        if value not in (None, False):
-            data[bound.html_name] = "on" if value is True else value
-        if bound.field.show_hidden_initial:
-            initial = bound.field.prepare_value(bound.initial)
-            data[bound.html_initial_name] = "" if initial is None else initial
-    return {**data, **changes}
 
 
 @pytest.fixture
@@ -56,7 +44,7 @@ def _assert_refused_with(client, seed, data: dict, message) -> None:
 def test_an_amount_in_digits_of_another_script_is_refused_next_to_its_field(client, seed, editor, typed):
     form, _line, name = editor
     before = snapshot(seed)
-    response = client.post(_url(seed), _posted(form, **{name: typed}))
+    response = client.post(_url(seed), posted(form, **{name: typed}))
     assert response.status_code == 200
     assert response.context["form"].errors[name] == [str(AMOUNT_MALFORMED % {"value": typed})]
     assert str(AMOUNT_MALFORMED % {"value": typed}) in visible_text(response.content)
@@ -66,7 +54,7 @@ def test_an_amount_in_digits_of_another_script_is_refused_next_to_its_field(clie
 def test_an_untouched_form_with_a_change_saves(client, seed, editor):
     """The baseline the tampered posts below differ from by one hidden value."""
     form, line, name = editor
-    assert client.post(_url(seed), _posted(form, **{name: "21"})).status_code == 302
+    assert client.post(_url(seed), posted(form, **{name: "21"})).status_code == 302
     assert line.allocations.get().amount == 21_000_000
 
 
@@ -82,13 +70,13 @@ def test_an_untouched_form_with_a_change_saves(client, seed, editor):
 )
 def test_a_tampered_based_on_is_shown_and_nothing_is_saved(client, seed, editor, based_on):
     form, _line, name = editor
-    _assert_refused_with(client, seed, _posted(form, **{name: "21", "based_on": based_on}), BASED_ON_INVALID)
+    _assert_refused_with(client, seed, posted(form, **{name: "21", "based_on": based_on}), BASED_ON_INVALID)
     assert "trang đã cũ" in str(BASED_ON_INVALID).lower()
 
 
 def test_a_missing_based_on_is_shown_and_nothing_is_saved(client, seed, editor):
     form, _line, name = editor
-    data = _posted(form, **{name: "21"})
+    data = posted(form, **{name: "21"})
     del data["based_on"]
     _assert_refused_with(client, seed, data, BASED_ON_INVALID)
 
@@ -96,20 +84,20 @@ def test_a_missing_based_on_is_shown_and_nothing_is_saved(client, seed, editor):
 @pytest.mark.parametrize("initial", ["garbage", "１２３", "-5"])
 def test_a_tampered_hidden_initial_allocation_is_shown_and_nothing_is_saved(client, seed, editor, initial):
     form, _line, name = editor
-    data = _posted(form, **{name: "21", f"initial-{name}": initial})
+    data = posted(form, **{name: "21", f"initial-{name}": initial})
     _assert_refused_with(client, seed, data, HIDDEN_INITIAL_INVALID)
 
 
 @pytest.mark.parametrize("initial", ["garbage", ""])  # a line always has an amount: its initial is never empty
 def test_a_tampered_hidden_initial_line_amount_is_shown_and_nothing_is_saved(client, seed, editor, initial):
     form, line, name = editor
-    data = _posted(form, **{name: "21", f"initial-line_{line.pk}": initial})
+    data = posted(form, **{name: "21", f"initial-line_{line.pk}": initial})
     _assert_refused_with(client, seed, data, HIDDEN_INITIAL_INVALID)
 
 
 def test_a_removed_hidden_initial_is_shown_and_nothing_is_saved(client, seed, editor):
     """Without its initial value Django would take the figure on the page as changed and save it."""
     form, _line, name = editor
-    data = _posted(form)
+    data = posted(form)
     del data[f"initial-{name}"]
     _assert_refused_with(client, seed, data, HIDDEN_INITIAL_INVALID)

@@ -4,6 +4,7 @@ from django.urls import reverse
 from budgets.models import Allocation
 from budgets.services import BudgetEdit, budget_apply
 from plans.models import OrgUnit, Plan, PlanItem
+from tests.adminforms import posted
 from tests.factories import make_plan
 from tests.pagetext import visible_text
 
@@ -18,19 +19,6 @@ PERSONAS = [
 
 def _url(name, plan):
     return reverse(f"budgets:{name}", args=[plan.pk])
-
-
-def _posted(form, **changes) -> dict:
-    """The editor form as the browser would post it untouched, with `changes` typed over it."""
-    data = {}
-    for bound in form:
-        value = bound.field.prepare_value(bound.value())
-        if value not in (None, False):
-            data[bound.html_name] = "on" if value is True else value
-        if bound.field.show_hidden_initial:
-            initial = bound.field.prepare_value(bound.initial)
-            data[bound.html_initial_name] = "" if initial is None else initial
-    return {**data, **changes}
 
 
 def _field(form, prefix, item, unit=None) -> str:
@@ -84,7 +72,7 @@ def test_staff_splits_line_3_2_in_the_editor(client, seed, staff_user, line_3_2)
     client.force_login(staff_user)
     form = client.get(_url("allocation_edit", seed)).context["form"]
     office, health = OrgUnit.objects.get(code="city-vp-hdnd-ubnd"), OrgUnit.objects.get(code="city-ttyt")
-    data = _posted(
+    data = posted(
         form, **{_field(form, "alloc", line_3_2, office): "42", _field(form, "alloc", line_3_2, health): "300"}
     )
     response = client.post(_url("allocation_edit", seed), data, follow=True)
@@ -101,7 +89,7 @@ def test_editor_refuses_going_over_the_ceiling_and_keeps_what_was_typed(client, 
     client.force_login(staff_user)
     form = client.get(_url("allocation_edit", seed)).context["form"]
     line_4_1 = PlanItem.objects.get(plan=seed, sub_project__code="4.1")
-    response = client.post(_url("allocation_edit", seed), _posted(form, **{_field(form, "line", line_4_1): "686"}))
+    response = client.post(_url("allocation_edit", seed), posted(form, **{_field(form, "line", line_4_1): "686"}))
     text = visible_text(response.content)
     assert "Chưa lưu: các thay đổi sẽ vi phạm quy tắc kinh phí." in text
     assert "vượt mức trần 1.728.000.000 đồng là 1.000.000 đồng" in text
@@ -113,7 +101,7 @@ def test_editor_refuses_a_line_below_its_allocations_next_to_the_row(client, see
     client.force_login(staff_user)
     form = client.get(_url("allocation_edit", seed)).context["form"]
     line = PlanItem.objects.get(plan=seed, sub_project__code="7.2")
-    response = client.post(_url("allocation_edit", seed), _posted(form, **{_field(form, "line", line): "20"}))
+    response = client.post(_url("allocation_edit", seed), posted(form, **{_field(form, "line", line): "20"}))
     assert (
         "✗ Nội dung 7.2: tổng phân bổ 22.000.000 đồng vượt kinh phí của nội dung 20.000.000 đồng là 2.000.000 đồng."
         in visible_text(response.content)
@@ -126,7 +114,7 @@ def test_editor_refuses_malformed_amounts_with_a_message(client, seed, staff_use
     client.force_login(staff_user)
     form = client.get(_url("allocation_edit", seed)).context["form"]
     line = PlanItem.objects.get(plan=seed, sub_project__code="7.2")
-    response = client.post(_url("allocation_edit", seed), _posted(form, **{_field(form, "line", line): typed}))
+    response = client.post(_url("allocation_edit", seed), posted(form, **{_field(form, "line", line): typed}))
     assert response.status_code == 200
     assert response.context["form"].errors[_field(form, "line", line)]
     assert PlanItem.objects.get(pk=line.pk).amount == 22_000_000
@@ -146,7 +134,7 @@ def test_editor_with_stale_figures_shows_what_changed_then_saves_on_confirmation
         reason="import",
     )
     line_2 = PlanItem.objects.get(plan=seed, project__code="2", sub_project=None)
-    data = _posted(
+    data = posted(
         form,
         **{
             _field(form, "line", line_2): "529",
@@ -160,7 +148,7 @@ def test_editor_with_stale_figures_shows_what_changed_then_saves_on_confirmation
     assert PlanItem.objects.get(pk=line_2.pk).amount == 530_000_000
     assert 'value="529"' in response.content.decode()
     # The untouched 7.2 is not rewritten with the stale 22 triệu; saving again confirms the user's own change.
-    confirmed = _posted(response.context["form"])
+    confirmed = posted(response.context["form"])
     response = client.post(_url("allocation_edit", seed), {**data, "based_on": confirmed["based_on"]})
     assert response.status_code == 302
     assert PlanItem.objects.get(pk=line_2.pk).amount == 529_000_000
@@ -172,7 +160,7 @@ def test_adding_and_removing_a_unit_in_the_editor(client, seed, staff_user):
     line_2 = PlanItem.objects.get(plan=seed, project__code="2", sub_project=None)
     sung_phai, san_thang = OrgUnit.objects.get(code="commune-sung-phai"), OrgUnit.objects.get(code="commune-san-thang")
     form = client.get(_url("allocation_edit", seed)).context["form"]
-    data = _posted(
+    data = posted(
         form,
         **{
             f"add_unit_{line_2.pk}": str(san_thang.pk),
@@ -186,7 +174,7 @@ def test_adding_and_removing_a_unit_in_the_editor(client, seed, staff_user):
         "commune-san-thang": 30_000_000,
     }
     form = client.get(_url("allocation_edit", seed)).context["form"]
-    data = _posted(
+    data = posted(
         form, **{_field(form, "remove", line_2, san_thang): "on", _field(form, "alloc", line_2, sung_phai): "530"}
     )
     assert client.post(_url("allocation_edit", seed), data).status_code == 302

@@ -13,7 +13,8 @@ from budgets.excel import COL_AMOUNT, COL_CODE, COL_UNIT, SHEET_TITLE, WHOLE_LIN
 from budgets.history import record_loaded_rows
 from budgets.models import Allocation, Ceiling, FundingSource
 from plans.models import ImplementingUnit, OrgUnit, Plan, PlanItem
-from projects.models import Programme, Project, SubProject
+from projects.models import SubProject
+from tests.factories import make_plan_shell
 
 AMOUNT_COLUMN = "F"
 
@@ -154,26 +155,10 @@ def bulk_plan(*, lines: int, units: int, number: int) -> Plan:
     """A plan of `lines` lines × `units` units with an allocation of 10 triệu each, inserted in bulk (the factory's
     one-by-one inserts take minutes at 5,000 allocations), with a first history record as setup_demo gives."""
     amount = 10_000_000
-    programme = Programme.objects.create(
-        code=f"bulk-{number}",
-        name="Chương trình thử nghiệm",
-        decision_number="1/QĐ-TTg",
-        decision_date=datetime.date(2025, 1, 1),
-        start_year=2026,
-        end_year=2030,
-    )
-    project = Project.objects.create(programme=programme, code="9", name="Dự án thử nghiệm")
+    # A programme of its own: its sub-projects 9.1 … 9.n cannot clash with another test plan's.
+    plan, project = make_plan_shell(number=number, programme_code=f"bulk-{number}")
     source = FundingSource.objects.get(code="nstw-su-nghiep")
-    city = OrgUnit.objects.get(code="lai-chau-city")
-    plan = Plan.objects.create(
-        programme=programme,
-        issuer=city,
-        number=number,
-        place="Thành phố Lai Châu",
-        issued_on=datetime.date(2025, 12, 1),
-        year=2026,
-        summary="Kế hoạch thử nghiệm",
-    )
+    city = plan.issuer
     org_units = OrgUnit.objects.bulk_create(
         OrgUnit(
             code=f"bulk-{number}-{i}",
