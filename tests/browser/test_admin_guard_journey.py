@@ -51,5 +51,8 @@ def test_admin_refuses_an_allocation_over_its_line_then_a_signed_plan_is_read_on
     # The history of the allocation: who changed what, read-only, and nothing refused by the CSP on the way.
     page.goto(f"{live_server.url}/quan-tri/budgets/allocation/{allocation.pk}/history/")
     assert page.locator("#change-history tbody tr").count() >= 1
+    page.set_viewport_size({"width": 390, "height": 844})
+    _shot(page, "admin-history-390")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the table scrolls in its own box
     assert page.get_by_role("button", name="Khôi phục").count() == 0
     assert blocked == []

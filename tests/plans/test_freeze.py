@@ -275,7 +275,7 @@ def test_plan_text_edits_keep_who_when_old_and_new(client, seed):
     assert "→ Câu kết mới." in history_page and "qt" in history_page
 
 
-def test_history_keeps_the_name_of_a_deleted_account(seed):
+def test_history_keeps_the_name_of_a_deleted_account(client, seed):
     from budgets.history import plan_budget_history
     from budgets.services import BudgetEdit, budget_apply
 
@@ -285,6 +285,9 @@ def test_history_keeps_the_name_of_a_deleted_account(seed):
     user.delete()
     change = next(c for c in plan_budget_history(seed) if c.line == "3.2" and c.new == 300_000_000)
     assert change.user == "Nguyễn Văn Tâm"
+    client.force_login(get_user_model().objects.create_superuser("qt", "q@x.vn", "x"))
+    page = visible_text(client.get(f"/quan-tri/plans/planitem/{item.pk}/history/").content)
+    assert "Người thay đổi" in page and "Nguyễn Văn Tâm" in page and "Sửa" in page
 
 
 def test_accounts_are_deactivated_not_deleted_in_the_admin(client, seed):
