@@ -28,6 +28,9 @@ class OrgUnit(models.Model):
     class Kind(models.TextChoices):
         PROVINCE = "province", _("province")
         CITY = "city", _("city")
+        DISTRICT = "district", _("rural district (huyện)")
+        URBAN_DISTRICT = "urban_district", _("urban district (quận)")
+        TOWN = "town", _("town (thị xã)")
         WARD = "ward", _("ward")
         COMMUNE = "commune", _("commune")
         VILLAGE = "village", _("village")
@@ -229,6 +232,13 @@ class Plan(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=["draft", "submitted", "signed"]), name="plan_status_valid"
             ),
+            # design.md §13: a signed version has at most one amendment in the making at a time.
+            models.UniqueConstraint(
+                fields=["amends"],
+                condition=~models.Q(status="signed"),
+                name="plan_one_open_amendment",
+                violation_error_message=_("This plan already has an amendment in the making."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -357,6 +367,12 @@ class PlanItem(models.Model):
         related_name="plan_items",
         verbose_name=_("sub-project"),
     )
+    title = NFCCharField(
+        _("title in this plan"),
+        max_length=300,
+        blank=True,
+        help_text=_("As this plan writes it; empty to use the catalogue's name."),
+    )
     objective = NFCTextField(_("objective"), blank=True)
     beneficiaries = NFCTextField(_("beneficiaries"), blank=True, help_text=ONE_PER_LINE)
     target_groups = models.ManyToManyField(
@@ -410,8 +426,12 @@ class PlanItem(models.Model):
         return self.sub_project.code if self.sub_project_id else self.project.code
 
     @property
-    def name(self) -> str:
+    def catalogue_name(self) -> str:
         return self.sub_project.name if self.sub_project_id else self.project.name
+
+    @property
+    def name(self) -> str:
+        return self.title or self.catalogue_name
 
     def clean(self) -> None:
         from plans.services import validate_plan_item_line
