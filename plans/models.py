@@ -127,6 +127,15 @@ class PlanQuerySet(models.QuerySet):
                 if signed:
                     apply_snapshot(plan, signed.names)
 
+    def with_supersession(self) -> "PlanQuerySet":
+        """Annotate `superseded`: a signed amendment of the plan exists, so the plan is no longer in force."""
+        signed_amendment = Plan.objects.filter(amends=models.OuterRef("pk"), status=Plan.Status.SIGNED)
+        return self.annotate(superseded=models.Exists(signed_amendment))
+
+    def in_force(self) -> "PlanQuerySet":
+        """The versions in force: signed and not superseded by a signed amendment (one per plan chain)."""
+        return self.with_supersession().filter(status=Plan.Status.SIGNED, superseded=False)
+
     def with_total(self) -> "PlanQuerySet":
         """Annotate `total`: the sum of the plan's line amounts in đồng (0 without lines)."""
         return self.annotate(total=Coalesce(models.Sum("items__amount"), 0, output_field=models.BigIntegerField()))
@@ -232,12 +241,12 @@ class Plan(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=["draft", "submitted", "signed"]), name="plan_status_valid"
             ),
-            # design.md §13: a signed version has at most one amendment in the making at a time.
+            # design.md §13: versions form one line (each amended at most once), so exactly one is in force: the
+            # latest signed. A second amendment of the same version, open or signed, is refused here too.
             models.UniqueConstraint(
                 fields=["amends"],
-                condition=~models.Q(status="signed"),
-                name="plan_one_open_amendment",
-                violation_error_message=_("This plan already has an amendment in the making."),
+                name="plan_amended_once",
+                violation_error_message=_("This plan has already been amended: amend its latest version."),
             ),
         ]
 

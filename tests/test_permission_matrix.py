@@ -16,7 +16,7 @@ Outcomes:
 
 States: `signed` is a signed amendment of the 2024 plan (so that it has a comparison page), `submitted` a plan
 awaiting signature (not an amendment: its comparison page does not exist for anyone), `draft` a draft amendment of
-the 2024 plan; `*` stands for all three, `-` for a URL without a plan.
+another signed plan; `*` stands for all three, `-` for a URL without a plan.
 """
 
 import datetime
@@ -202,9 +202,15 @@ def _build_world() -> World:
     signed = plan_amend(plan=seed, by=staff, number=4160, issued_on=datetime.date(2024, 3, 1))
     plan_submit(plan=signed, by=staff)
     plan_sign(plan=signed, by=leader)
-    draft = plan_amend(plan=seed, by=staff, number=4161, issued_on=datetime.date(2024, 6, 1))
+    # The draft amends another chain: `signed` must stay amendable (a version is amended at most once).
+    other = make_plan(lines=2, units_per_line=1, number=9200)
     submitted = make_plan(lines=2, units_per_line=1, number=9100)
-    Plan.objects.filter(pk=submitted.pk).update(signer_title="PHÓ CHỦ TỊCH", signer_name="Trần Đình Tiến")
+    Plan.objects.filter(pk__in=[other.pk, submitted.pk]).update(
+        signer_title="PHÓ CHỦ TỊCH", signer_name="Trần Đình Tiến"
+    )
+    plan_submit(plan=other, by=staff)
+    plan_sign(plan=other, by=leader)
+    draft = plan_amend(plan=other, by=staff, number=4161, issued_on=other.issued_on)
     plan_submit(plan=submitted, by=staff)
     return World(users=users, plans={"signed": signed, "submitted": submitted, "draft": draft})
 
