@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from num2words import num2words
 
 MILLION = 1_000_000
 # One triệu tỷ đồng (10^15): far above any programme budget, far below the 64-bit limit.
@@ -60,9 +59,56 @@ def format_million_vnd(amount: int) -> str:
     return f"{format_million(amount)} triệu đồng"
 
 
+_DIGIT_WORDS = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
+BILLION = 1_000_000_000
+
+
+def _three_digits_in_words(number: int, full: bool) -> list[str]:
+    """Read 1..999; `full` (groups after the leading one) reads zero hundreds too: 'không trăm linh năm'."""
+    hundreds, tens, units = number // 100, number // 10 % 10, number % 10
+    words = [_DIGIT_WORDS[hundreds], "trăm"] if full or hundreds else []
+    if tens == 0:
+        if units:
+            words += ["linh", _DIGIT_WORDS[units]] if words else [_DIGIT_WORDS[units]]
+    elif tens == 1:
+        words.append("mười")
+        if units:
+            words.append("lăm" if units == 5 else _DIGIT_WORDS[units])
+    else:
+        words += [_DIGIT_WORDS[tens], "mươi"]
+        if units:
+            words.append({1: "mốt", 5: "lăm"}.get(units, _DIGIT_WORDS[units]))
+    return words
+
+
+def _number_in_words(number: int, full: bool = False) -> list[str]:
+    """Read a positive number: groups of three digits (triệu, nghìn, units) below a tỷ, and so many tỷ above it."""
+    if number >= BILLION:
+        billions, rest = divmod(number, BILLION)
+        words = [*_number_in_words(billions, full), "tỷ"]
+        return words + _number_in_words(rest, full=True) if rest else words
+    words = []
+    for scale, name in ((MILLION, "triệu"), (1000, "nghìn"), (1, "")):
+        group = number // scale % 1000
+        if group:  # an all-zero group is not read: 1.000.005 is 'một triệu không trăm linh năm'
+            words += _three_digits_in_words(group, full)
+            words += [name] if name else []
+            full = True
+    return words
+
+
 def amount_in_words(amount: int) -> str:
-    """Return the amount read out in Vietnamese, capitalised: 'Một tỷ bảy trăm hai mươi tám triệu đồng'."""
-    words = num2words(amount, lang="vi")
+    """Return the amount read out as accounting documents write it, capitalised.
+
+    1.728.000.000 → 'Một tỷ bảy trăm hai mươi tám triệu đồng'; 1.005.000.000 → 'Một tỷ không trăm linh năm triệu
+    đồng' (after the leading group, hundreds are read even when zero, and a zero tens digit reads 'linh');
+    0 → '0 đồng'. Above a tỷ, the number of tỷ is read the same way: 2.000.000.000.000 is 'Hai nghìn tỷ đồng'.
+    """
+    if amount < 0:
+        raise ValueError("An amount in words cannot be negative.")
+    if amount == 0:
+        return "0 đồng"
+    words = " ".join(_number_in_words(amount))
     return f"{words[:1].upper()}{words[1:]} đồng"
 
 

@@ -27,13 +27,51 @@ def test_amounts_are_formatted_in_vietnamese_notation():
     ("amount", "words"),
     [
         (1_728_000_000, "Một tỷ bảy trăm hai mươi tám triệu đồng"),
+        (1_005_000_000, "Một tỷ không trăm linh năm triệu đồng"),
+        (105_000_000, "Một trăm linh năm triệu đồng"),
         (21_000_000, "Hai mươi mốt triệu đồng"),
         (15_000, "Mười lăm nghìn đồng"),
-        (105, "Một trăm lẻ năm đồng"),
+        (5, "Năm đồng"),
+        (10, "Mười đồng"),
+        (11, "Mười một đồng"),
+        (14, "Mười bốn đồng"),
+        (15, "Mười lăm đồng"),
+        (20, "Hai mươi đồng"),
+        (21, "Hai mươi mốt đồng"),
+        (25, "Hai mươi lăm đồng"),
+        (31, "Ba mươi mốt đồng"),
+        (55, "Năm mươi lăm đồng"),
+        (100, "Một trăm đồng"),
+        (101, "Một trăm linh một đồng"),
+        (105, "Một trăm linh năm đồng"),
+        (110, "Một trăm mười đồng"),
+        (111, "Một trăm mười một đồng"),
+        (115, "Một trăm mười lăm đồng"),
+        (121, "Một trăm hai mươi mốt đồng"),
+        (1_005, "Một nghìn không trăm linh năm đồng"),
+        (1_010, "Một nghìn không trăm mười đồng"),
+        (1_015, "Một nghìn không trăm mười lăm đồng"),
+        (1_021, "Một nghìn không trăm hai mươi mốt đồng"),
+        (1_100, "Một nghìn một trăm đồng"),
+        (1_000_001, "Một triệu không trăm linh một đồng"),
+        (1_000_000_005, "Một tỷ không trăm linh năm đồng"),
+        (10_500_000, "Mười triệu năm trăm nghìn đồng"),
+        (530_000_000, "Năm trăm ba mươi triệu đồng"),
+        (999_999_999, "Chín trăm chín mươi chín triệu chín trăm chín mươi chín nghìn chín trăm chín mươi chín đồng"),
+        (2_000_000_000_000, "Hai nghìn tỷ đồng"),
+        (1_001_000_000_000, "Một nghìn không trăm linh một tỷ đồng"),
+        (12_345_678_901, "Mười hai tỷ ba trăm bốn mươi lăm triệu sáu trăm bảy mươi tám nghìn chín trăm linh một đồng"),
+        (10**15, "Một triệu tỷ đồng"),
+        (0, "0 đồng"),
     ],
 )
-def test_amounts_read_in_words_follow_vietnamese_rules(amount, words):
+def test_amounts_read_in_words_as_accounting_documents_write_them(amount, words):
     assert amount_in_words(amount) == words
+
+
+def test_a_negative_amount_has_no_reading():
+    with pytest.raises(ValueError):
+        amount_in_words(-1)
 
 
 @pytest.mark.parametrize(
