@@ -63,6 +63,7 @@ from lai_chau.money import (
     group_digits,
     parse_amount,
 )
+from lai_chau.text import document_date
 from plans.models import Plan
 
 logger = logging.getLogger(__name__)
@@ -324,7 +325,7 @@ def _write_title(sheet: Worksheet, plan: Plan) -> int:
     _banner(sheet, 2, "Độc lập - Tự do - Hạnh phúc", first=COL_UNIT, bold=True)
     _banner(sheet, 4, "BIỂU TỔNG HỢP KINH PHÍ THỰC HIỆN KẾ HOẠCH", bold=True, size=14)
     reference = (
-        f"(Kèm theo Kế hoạch số {plan.document_number} ngày {plan.issued_on:%d/%m/%Y} "
+        f"(Kèm theo Kế hoạch số {plan.document_number} {document_date(plan.issued_on)} "
         f"của {plan.issuer.display_full_name})"
     )
     _banner(sheet, 5, reference, italic=True)

@@ -1,5 +1,6 @@
 """Text helpers: every stored string is Unicode NFC, and multi-paragraph fields hold one paragraph per line."""
 
+import datetime
 import re
 import unicodedata
 
@@ -18,3 +19,12 @@ def paragraphs(value: str) -> list[str]:
 def collapse_whitespace(value: str) -> str:
     """Return `value` in NFC with every run of whitespace turned into one space."""
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", value)).strip()
+
+
+def document_date(value: datetime.date) -> str:
+    """Return a date as documents write it (Nghị định 30/2020/NĐ-CP): 'ngày 05 tháng 8 năm 2023'.
+
+    A day below 10 and the months 1 and 2 take a leading zero ('tháng 01', 'tháng 02'); other months do not.
+    """
+    month = f"{value.month:02d}" if value.month <= 2 else str(value.month)
+    return f"ngày {value.day:02d} tháng {month} năm {value.year}"

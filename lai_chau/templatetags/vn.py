@@ -4,8 +4,7 @@ import datetime
 
 from django import template
 
-from lai_chau import money
-from lai_chau.text import paragraphs as split_paragraphs
+from lai_chau import money, text
 
 register = template.Library()
 
@@ -35,13 +34,13 @@ def in_words(amount: int | None) -> str:
 
 @register.filter
 def paragraphs(value: str) -> list[str]:
-    return split_paragraphs(value or "")
+    return text.paragraphs(value or "")
 
 
 @register.filter
 def document_date(value: datetime.date) -> str:
-    """Return the date as official documents write it: 'ngày 29 tháng 12 năm 2023'."""
-    return f"ngày {value.day:02d} tháng {value.month:02d} năm {value.year}" if value else ""
+    """Return the date as official documents write it: 'ngày 05 tháng 8 năm 2023' (lai_chau.text.document_date)."""
+    return text.document_date(value) if value else ""
 
 
 @register.filter
