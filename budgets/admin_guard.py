@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from budgets.checks import MONEY_RULES
 from budgets.history import REASON_ADMIN
+from lai_chau.admin_helpers import ReadOnlyAmountsMixin
 from plans.guard import BudgetRefused, PlanFrozen, budget_guard
 from plans.models import Plan, PlanItem
 
@@ -43,8 +44,9 @@ class AuditedAdminMixin:
         formset.save_m2m()
 
 
-class GuardedAdminMixin(AuditedAdminMixin):
-    """Every write view of this admin goes through the plan guard; ids are checked before use."""
+class GuardedAdminMixin(ReadOnlyAmountsMixin, AuditedAdminMixin):
+    """Every write view of this admin goes through the plan guard; ids are checked before use. What it shows
+    read-only, amounts included (as '1.728.000.000 đồng'), it shows the Vietnamese way."""
 
     def _check_id(self, value) -> None:
         try:
@@ -127,8 +129,9 @@ class GuardedAdminMixin(AuditedAdminMixin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class FrozenUnlessDraftMixin:
-    """A plan that left the draft stage is shown read-only in the admin, with its lines, allocations and ceilings.
+class FrozenUnlessDraftMixin(ReadOnlyAmountsMixin):
+    """A plan that left the draft stage is shown read-only in the admin, with its rows; their amounts read
+    '1.728.000.000 đồng'.
 
     This is how the admin shows the freeze; plans/guard.py is what enforces it on every path.
     """

@@ -2,24 +2,73 @@
 
 from django import forms
 from django.core import validators
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
-from lai_chau.money import MAX_AMOUNT, format_million, group_digits, parse_amount
+from lai_chau.money import MAX_AMOUNT, format_million, format_vnd, group_digits, parse_amount
 from lai_chau.text import normalize_text
+
+# What the echo under an amount box says when the text is not an amount (the JavaScript shows the same).
+AMOUNT_HINTS = {
+    "malformed": _("Not an amount: write 1.234.567 or 12,5"),
+    "negative": _("An amount cannot be negative"),
+    "fractional": _("Less than one đồng is not an amount"),
+    "too_large": _("Too large for an amount"),
+}
+
+
+class AmountInput(forms.TextInput):
+    """A text box for an amount, followed by an echo of what it is read as, in full đồng: "= 12.345.000 đồng".
+
+    The server writes the echo for the value the page shows (after a save, or a refused post); static/js/
+    amount_echo.js rewrites it as the user types, parsing as lai_chau.money.parse_amount does. The echo is a
+    polite live region that the box names in aria-describedby.
+    """
+
+    template_name = "lai_chau/widgets/amount_input.html"
+
+    def __init__(self, attrs=None, unit: int = 1):
+        super().__init__({"inputmode": "decimal", "autocomplete": "off", "class": "amount", **(attrs or {})})
+        self.unit = unit
+
+    def echo(self, value) -> str:
+        """What the box's text is read as, in full đồng; a short hint when it is no amount; '' when empty."""
+        if value is None or str(value).strip() == "":
+            return ""
+        try:
+            return f"= {format_vnd(parse_amount(str(value), unit=self.unit))}"
+        except ValidationError as error:
+            return str(AMOUNT_HINTS.get(error.code, AMOUNT_HINTS["malformed"]))
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        widget["attrs"]["data-amount-unit"] = str(self.unit)
+        echo_id = f"{widget['attrs']['id']}_echo" if widget["attrs"].get("id") else ""
+        if echo_id:
+            described_by = widget["attrs"].get("aria-describedby", "").split()
+            widget["attrs"]["aria-describedby"] = " ".join([*described_by, echo_id])
+        hints = [(f"data-hint-{code.replace('_', '-')}", hint) for code, hint in AMOUNT_HINTS.items()]
+        widget["echo"] = {"id": echo_id, "text": self.echo(widget["value"]), "hints": hints}
+        return context
 
 
 class AmountFormField(forms.Field):
     """Accept an amount typed in Vietnamese notation ("1.728.000.000", "12,5") and return whole đồng.
 
-    `unit` is how many đồng one typed unit stands for: 1 for đồng, 1_000_000 for triệu đồng.
+    `unit` is how many đồng one typed unit stands for: 1 for đồng, 1_000_000 for triệu đồng. The box echoes what it
+    reads in full đồng (AmountInput).
     """
 
-    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "class": "amount"})
+    widget = AmountInput
 
     def __init__(self, *, unit: int = 1, max_value=None, min_value=None, **kwargs):
         self.unit = unit
         kwargs.pop("max_length", None)
         super().__init__(**kwargs)
+        if isinstance(self.widget, AmountInput):
+            self.widget.unit = unit
 
     def to_python(self, value) -> int | None:
         if value in validators.EMPTY_VALUES:

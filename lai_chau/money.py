@@ -5,7 +5,6 @@ Vietnamese notation: "." groups thousands and "," is the decimal mark, so "1.728
 """
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -132,14 +131,11 @@ def parse_amount(text: str, unit: int = 1) -> int:
     match = _AMOUNT_RE.match(value)  # match() anchors at the start
     if not match:
         raise ValidationError(AMOUNT_MALFORMED, code="malformed", params={"value": raw.strip()})
-    digits = match["int"].replace(".", "") + "." + (match["frac"] or "0")
-    try:
-        exact = Decimal(digits) * unit
-    except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits
-        raise ValidationError(AMOUNT_MALFORMED, code="malformed", params={"value": raw.strip()}) from exc
-    if exact != exact.to_integral_value():
+    # Exact integer arithmetic (Decimal's 28 digits would round "0,999…9" triệu up to a whole number of đồng).
+    fraction = match["frac"] or ""
+    amount, remainder = divmod(int(match["int"].replace(".", "") + fraction) * unit, 10 ** len(fraction))
+    if remainder:
         raise ValidationError(AMOUNT_FRACTIONAL_DONG, code="fractional", params={"value": raw.strip()})
-    amount = int(exact)
     if amount > MAX_AMOUNT:
         raise ValidationError(AMOUNT_TOO_LARGE, code="too_large", params={"limit": group_digits(MAX_AMOUNT)})
     return amount

@@ -102,6 +102,7 @@ def test_vietnamese_notation_is_parsed_to_whole_dong(text, unit, expected):
         ("1.72.000", 1, "malformed"),
         ("12,5", 1, "fractional"),  # half a đồng
         ("0,0000001", MILLION, "fractional"),
+        ("0,999999999999999999999999999999", MILLION, "fractional"),  # no rounding to 1.000.000 đồng
         ("-5", 1, "negative"),
         ("-5.000", MILLION, "negative"),
         ("99999999999999999999", 1, "too_large"),
