@@ -1,4 +1,7 @@
-"""Model and form fields shared by every app: money in whole đồng, text stored in NFC."""
+"""Model and form fields shared by every app: money in whole đồng, document numbers, text stored in NFC."""
+
+import re
+from typing import NamedTuple
 
 from django import forms
 from django.core import validators
@@ -7,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lai_chau.money import MAX_AMOUNT, format_million, format_vnd, group_digits, parse_amount
-from lai_chau.text import normalize_text
+from lai_chau.text import collapse_whitespace, normalize_text
 
 # What the echo under an amount box says when the text is not an amount (the JavaScript shows the same).
 AMOUNT_HINTS = {
@@ -81,6 +84,67 @@ class AmountFormField(forms.Field):
         if isinstance(value, int):
             return group_digits(value) if self.unit == 1 else format_million(value)
         return value
+
+
+class DocumentNumber(NamedTuple):
+    """A document's number and symbol as written on it: 512/KH-UBND. `symbol` is None when only a number was typed."""
+
+    number: int
+    symbol: str | None
+
+    def __str__(self) -> str:
+        return f"{self.number}/{self.symbol}" if self.symbol else str(self.number)
+
+
+# A number (ASCII digits), then optionally "/" and a symbol: letters and digits (Vietnamese letters included) in
+# groups joined by single hyphens, starting with a letter: KH-UBND, QĐ-TTg, TT-BLĐTBXH, KH-BCĐ.
+_SYMBOL_CHAR = r"(?:[^\W\d_]|[0-9])"  # a letter of any script (Đ, Ư…) or an ASCII digit
+_DOCUMENT_NUMBER_RE = re.compile(
+    rf"(?P<number>[0-9]+)(?:\s?/\s?(?P<symbol>[^\W\d_]{_SYMBOL_CHAR}*(?:-{_SYMBOL_CHAR}+)*))?\Z"
+)
+DOCUMENT_NUMBER_MALFORMED = _(
+    "“%(value)s” is not a document number and symbol: write them as on the document, for example 512/KH-UBND."
+)
+DOCUMENT_NUMBER_RANGE = _("The document number must be between 1 and %(limit)s.")
+DOCUMENT_SYMBOL_TOO_LONG = _("The symbol is too long: at most %(limit)d characters.")
+
+
+class DocumentNumberField(forms.Field):
+    """Read a document's number and symbol typed as written on it ("512/KH-UBND", or "512" alone).
+
+    Return a DocumentNumber: (512, "KH-UBND"), or (512, None) when no symbol was typed (the caller keeps the symbol
+    it has). Anything else is refused with a Vietnamese message, never cut down to its number.
+    """
+
+    widget = forms.TextInput(attrs={"placeholder": "512/KH-UBND", "autocomplete": "off", "spellcheck": "false"})
+
+    def __init__(self, *, max_number: int = 999_999, max_symbol_length: int = 40, **kwargs):
+        self.max_number, self.max_symbol_length = max_number, max_symbol_length
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> DocumentNumber | None:
+        if isinstance(value, DocumentNumber):
+            return value
+        if value in validators.EMPTY_VALUES:
+            return None
+        text = collapse_whitespace(str(value))
+        if not text:
+            return None
+        match = _DOCUMENT_NUMBER_RE.match(text) if len(text) <= 100 else None
+        if not match:
+            shown = text if len(text) <= 60 else text[:60] + "…"
+            raise ValidationError(DOCUMENT_NUMBER_MALFORMED, code="malformed", params={"value": shown})
+        number, symbol = int(match["number"]), match["symbol"]
+        if not 1 <= number <= self.max_number:
+            limit = group_digits(self.max_number)
+            raise ValidationError(DOCUMENT_NUMBER_RANGE, code="range", params={"limit": limit})
+        if symbol and len(symbol) > self.max_symbol_length:
+            limit = self.max_symbol_length
+            raise ValidationError(DOCUMENT_SYMBOL_TOO_LONG, code="symbol_length", params={"limit": limit})
+        return DocumentNumber(number, symbol)
+
+    def prepare_value(self, value):
+        return str(value) if isinstance(value, DocumentNumber) else value
 
 
 class AmountField(models.BigIntegerField):

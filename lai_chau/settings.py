@@ -150,6 +150,8 @@ LANGUAGE_CODE = "vi"
 # The interface is Vietnamese for everyone: no switching by the browser's Accept-Language.
 LANGUAGES = [("vi", "Tiếng Việt")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates read and print dd/mm/yyyy in every form, page and the admin (Django's `vi` locale has no input formats).
+FORMAT_MODULE_PATH = ["lai_chau.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True

@@ -5,6 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from budgets.admin_guard import FrozenUnlessDraftMixin, GuardedAdminMixin
 from budgets.models import Allocation, Ceiling
 from lai_chau.admin_helpers import FixedChoicesMixin, money_column
+from plans.forms import PlanAdminForm
 from plans.models import (
     DocumentReference,
     Duty,
@@ -76,9 +77,16 @@ class CeilingInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.TabularInli
     extra = 0
 
 
+@admin.display(description=_("number and symbol"))
+def number_and_symbol(plan: Plan) -> str:
+    return plan.document_number
+
+
 @admin.register(Plan)
 class PlanAdmin(FrozenUnlessDraftMixin, GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
     plan_of = staticmethod(lambda obj: obj)
+    # One "Số, ký hiệu" box read as written ("512/KH-UBND"), never a number box that would drop the symbol.
+    form = PlanAdminForm
 
     list_display = ["document_number", "year", "issuer", "issued_on", "status", money_column("total", _("total"))]
     list_filter = ["year", "status", "issuer"]
@@ -94,7 +102,7 @@ class PlanAdmin(FrozenUnlessDraftMixin, GuardedAdminMixin, FixedChoicesMixin, Si
                 "fields": [
                     "programme",
                     "issuer",
-                    ("number", "symbol"),
+                    "number",
                     ("place", "issued_on"),
                     "year",
                     "summary",
@@ -126,6 +134,9 @@ class PlanAdmin(FrozenUnlessDraftMixin, GuardedAdminMixin, FixedChoicesMixin, Si
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("issuer").with_total()
+
+    def read_only_displays(self) -> dict:
+        return {**super().read_only_displays(), "number": number_and_symbol}
 
 
 

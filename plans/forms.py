@@ -1,5 +1,9 @@
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+
+from lai_chau.fields import DocumentNumber, DocumentNumberField
+from plans.models import Plan
 
 
 class ReturnForm(forms.Form):
@@ -9,9 +13,43 @@ class ReturnForm(forms.Form):
 
 
 class AmendmentForm(forms.Form):
-    number = forms.IntegerField(label=_("Number of the amendment"), min_value=1, max_value=999_999)
-    issued_on = forms.DateField(
-        label=_("Issued on"),
-        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
+    """The amendment's number and symbol as written ("512/KH-UBND"; a number alone keeps the plan's symbol)."""
+
+    number = DocumentNumberField(label=_("Number and symbol of the amendment"))
+    issued_on = forms.DateField(label=_("Issued on"), widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}))
+
+    def clean(self) -> dict:
+        """Hand plan_amend its number and symbol apart: cleaned_data is its keyword arguments."""
+        cleaned = super().clean()
+        if (written := cleaned.pop("number", None)) is not None:
+            cleaned["number"], cleaned["symbol"] = written.number, written.symbol
+        return cleaned
+
+
+class PlanAdminForm(forms.ModelForm):
+    """The admin's plan form: one "Số, ký hiệu" box ("512/KH-UBND") for the number and the symbol.
+
+    A number typed alone keeps the plan's symbol (KH-UBND for a new plan). The number stays the form's `number`
+    field, so the model's checks on it (one number per issuer and year) still run on the form.
+    """
+
+    number = DocumentNumberField(
+        label=capfirst(_("number and symbol")),  # "Số, ký hiệu", as the model's own labels read
+        help_text=_("As written on the document, e.g. 4159/KH-UBND; a number alone keeps the symbol."),
     )
+
+    class Meta:
+        model = Plan
+        fields = ["number"]  # the admin adds the fields of its fieldsets; the symbol is read from this box
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.number:
+            self.initial["number"] = DocumentNumber(self.instance.number, self.instance.symbol)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if (written := cleaned.get("number")) is not None:
+            cleaned["number"] = written.number
+            self.instance.symbol = written.symbol or self.instance.symbol
+        return cleaned

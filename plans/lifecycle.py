@@ -106,14 +106,16 @@ def plan_sign(*, plan: Plan, by) -> SignedDocument:
 
 
 @transaction.atomic
-def plan_amend(*, plan: Plan, by, number: int, issued_on: datetime.date) -> Plan:
-    """Start an amendment of a signed plan: a new draft with its own number and date, a copy of the plan."""
+def plan_amend(*, plan: Plan, by, number: int, issued_on: datetime.date, symbol: str | None = None) -> Plan:
+    """Start an amendment of a signed plan: a new draft with its own number (and symbol, by default the plan's) and
+    date, a copy of the plan."""
     source = Plan.objects.select_for_update().get(pk=plan.pk)
     if source.status != Plan.Status.SIGNED:
         raise ValidationError(_("Only a signed plan can be amended."), code="not_signed")
     copy = Plan.objects.get(pk=source.pk)
     copy.pk = None
-    copy.number, copy.issued_on, copy.status, copy.amends = number, issued_on, Plan.Status.DRAFT, source
+    copy.number, copy.symbol = number, symbol or source.symbol
+    copy.issued_on, copy.status, copy.amends = issued_on, Plan.Status.DRAFT, source
     copy.full_clean()
     copy._change_reason, copy._history_user = REASON_AMENDMENT, by
     copy.save()
