@@ -41,8 +41,8 @@ class AmountInput(forms.TextInput):
             return ""
         try:
             return f"= {format_vnd(parse_amount(str(value), unit=self.unit))}"
-        except ValidationError as error:
-            return str(AMOUNT_HINTS.get(error.code, AMOUNT_HINTS["malformed"]))
+        except ValidationError as error:  # "required": only a unit was typed ("đồng"), no figure to read yet
+            return "" if error.code == "required" else str(AMOUNT_HINTS.get(error.code, AMOUNT_HINTS["malformed"]))
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)

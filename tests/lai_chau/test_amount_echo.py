@@ -39,6 +39,7 @@ def _echo(html: str, name: str) -> str:
         ("dong", "-5", "Số tiền không được âm"),
         ("million", "9.999.999.999", "Số tiền quá lớn"),
         ("dong", "", ""),
+        ("dong", "đồng", ""),  # a unit and no figure: nothing to read yet (the form says an amount is required)
     ],
 )
 def test_a_refused_or_accepted_post_echoes_what_was_typed(name, typed, echo):

@@ -79,7 +79,7 @@ def test_a_malformed_plan_number_is_refused_and_nothing_changes(admin_client, se
     response = admin_client.post(url, _page_form(admin_client, url, number=typed, summary="Không được lưu"))
     assert response.status_code == 200
     assert f"“{typed.strip()}” không phải là số, ký hiệu văn bản" in visible_text(response.content)
-    assert 'value="{}"'.format(typed) in _box(response.content.decode(), "number")  # kept for correcting
+    assert f'value="{typed}"' in _box(response.content.decode(), "number")  # kept for correcting
     plan = Plan.objects.get(pk=seed.pk)
     assert (plan.number, plan.symbol, plan.summary) == (seed.number, seed.symbol, seed.summary)
 
@@ -156,9 +156,7 @@ def test_a_refused_admin_amount_echoes_what_was_typed(admin_client, seed):
     assert Allocation.objects.get(pk=allocation.pk).amount == 530_000_000
 
 
-def test_a_signed_plan_shows_its_amounts_grouped_in_dong_and_its_number_whole(
-    admin_client, seed, staff_user, leader
-):
+def test_a_signed_plan_shows_its_amounts_grouped_in_dong_and_its_number_whole(admin_client, seed, staff_user, leader):
     _sign(seed, staff_user, leader)
     line = PlanItem.objects.get(plan=seed, project__code="2", sub_project=None)
     allocation = Allocation.objects.get(item=line)
