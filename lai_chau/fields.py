@@ -1,5 +1,6 @@
 """Model and form fields shared by every app: money in whole đồng, document numbers, text stored in NFC."""
 
+import json
 import re
 from typing import NamedTuple
 
@@ -67,11 +68,30 @@ class AmountFormField(forms.Field):
     widget = AmountInput
 
     def __init__(self, *, unit: int = 1, max_value=None, min_value=None, **kwargs):
-        self.unit = unit
+        self._unit = unit
         kwargs.pop("max_length", None)
         super().__init__(**kwargs)
+        self.unit = unit  # and the widget's, for its echo
+
+    @property
+    def unit(self) -> int:
+        return self._unit
+
+    @unit.setter
+    def unit(self, value: int) -> None:
+        """A form may choose the unit once bound (a "typed in" choice next to the box): the echo follows it."""
+        self._unit = value
         if isinstance(self.widget, AmountInput):
-            self.widget.unit = unit
+            self.widget.unit = value
+
+    def unit_follows(self, control_name: str, units: dict[str, int]) -> None:
+        """Let the echo follow a control of the same form that says the unit, as the user changes it.
+
+        `control_name` is the control's HTML name (with the form's prefix); `units` maps its values to đồng per
+        typed unit, e.g. {"trieu": MILLION, "dong": 1}. The form still sets `unit` from the bound value itself.
+        """
+        self.widget.attrs["data-amount-unit-from"] = control_name
+        self.widget.attrs["data-amount-units"] = json.dumps(units)
 
     def to_python(self, value) -> int | None:
         if value in validators.EMPTY_VALUES:

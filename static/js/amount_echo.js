@@ -46,10 +46,21 @@
     return field ? field.querySelector(".amount-echo") : null;
   }
 
+  // The unit: the box's own, or the one a control of the form says (AmountFormField.unit_follows).
+  function unitOf(input) {
+    const from = input.dataset.amountUnitFrom;
+    const control = from && input.form ? input.form.elements.namedItem(from) : null;
+    if (control) {
+      const units = JSON.parse(input.dataset.amountUnits || "{}");
+      if (Object.prototype.hasOwnProperty.call(units, control.value)) return BigInt(units[control.value]);
+    }
+    return BigInt(input.dataset.amountUnit || "1");
+  }
+
   function update(input) {
     const echo = echoOf(input);
     if (!echo) return;
-    const result = parseAmount(input.value, BigInt(input.dataset.amountUnit || "1"));
+    const result = parseAmount(input.value, unitOf(input));
     let text = "";
     if (result.amount !== undefined) text = "= " + groupDigits(result.amount) + " đồng";
     else if (result.code !== "required") text = echo.dataset[HINTS[result.code]] || echo.dataset.hintMalformed;
@@ -71,6 +82,13 @@
 
   document.addEventListener("input", function (event) {
     if (event.target.matches && event.target.matches("input[data-amount-unit]")) update(event.target);
+  });
+  document.addEventListener("change", function (event) {
+    const form = event.target.form;
+    if (!form || !event.target.name) return;
+    form.querySelectorAll("input[data-amount-unit-from]").forEach(function (input) {
+      if (input.dataset.amountUnitFrom === event.target.name) update(input);
+    });
   });
   document.addEventListener("formset:added", function (event) {
     relink(event.target);

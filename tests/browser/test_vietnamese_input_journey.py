@@ -4,10 +4,11 @@ notation, every amount box echoes what it reads as the user types, and saving wi
 import datetime
 import os
 
+from django import forms
 from playwright.sync_api import expect
 
 from budgets.models import Allocation
-from lai_chau.fields import AmountInput
+from lai_chau.fields import AmountFormField, AmountInput
 from lai_chau.money import MILLION
 from plans.models import OrgUnit, Plan, PlanItem
 from tests.browser.conftest import BROWSER_MARKS
@@ -190,3 +191,24 @@ def test_a_refused_editor_post_echoes_what_was_typed_without_javascript(browser,
     expect(page.locator(f"#id_line_{line_7_2.pk}_echo")).to_have_text("= 12.345.000 đồng")
     assert PlanItem.objects.get(pk=line_7_2.pk).amount == 22 * MILLION
     context.close()
+
+
+class _UnitChoiceForm(forms.Form):
+    amount = AmountFormField(unit=MILLION)
+    amount_unit = forms.ChoiceField(choices=[("trieu", "triệu đồng"), ("dong", "đồng")], widget=forms.RadioSelect)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].unit_follows(self.add_prefix("amount_unit"), {"trieu": MILLION, "dong": 1})
+
+
+def test_the_echo_follows_a_unit_chosen_next_to_the_box(live_server, page, db):
+    """A form whose unit is chosen next to the box (AmountFormField.unit_follows): the echo reads in that unit."""
+    form = _UnitChoiceForm(initial={"amount_unit": "trieu"})
+    page.set_content(f'<form>{form.as_div()}</form><script src="{live_server.url}/static/js/amount_echo.js"></script>')
+    page.locator("input[name='amount']").fill("1.728")
+    expect(page.locator("#id_amount_echo")).to_have_text("= 1.728.000.000 đồng")
+    page.get_by_label("đồng", exact=True).check()
+    expect(page.locator("#id_amount_echo")).to_have_text("= 1.728 đồng")
+    page.get_by_label("triệu đồng").check()
+    expect(page.locator("#id_amount_echo")).to_have_text("= 1.728.000.000 đồng")

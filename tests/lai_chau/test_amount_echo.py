@@ -72,3 +72,20 @@ def test_an_invalid_box_is_described_by_its_error_and_its_echo():
     form.is_valid()
     box = re.search(r"<input[^>]*>", str(form["dong"]))[0]
     assert re.search(r'aria-describedby="id_dong_error id_dong_echo"', box)
+
+
+def test_a_unit_chosen_once_bound_is_the_one_the_echo_reads():
+    """A form may set the unit from a "typed in" choice after it is bound; the echo reads in that unit."""
+    form = _Form({"dong": "1.728"})
+    form.fields["dong"].unit = MILLION
+    assert _echo(str(form["dong"]), "dong") == "= 1.728.000.000 đồng"
+    assert 'data-amount-unit="1000000"' in str(form["dong"])
+    assert _Form.base_fields["dong"].unit == 1  # the class's field is untouched
+
+
+def test_a_box_can_follow_a_unit_control_of_its_form():
+    field = AmountFormField(unit=MILLION)
+    field.unit_follows("amount_unit", {"trieu": MILLION, "dong": 1})
+    html = field.widget.render("amount", "1.728", attrs={"id": "id_amount"})
+    assert 'data-amount-unit-from="amount_unit"' in html
+    assert 'data-amount-units="{&quot;trieu&quot;: 1000000, &quot;dong&quot;: 1}"' in html
