@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
-from budgets.checks import check_plan
 from budgets.history import REASON_AMENDMENT
 from budgets.models import Allocation, Ceiling
 from lai_chau.history import user_display_name
+from plans.completeness import problems
 from plans.models import Duty, ImplementingUnit, LegalBasis, Plan, PlanTransition, SignedDocument, Target
 from plans.pdf import render_plan_pdf
 from plans.signing import sign_pdf, signing_configured
@@ -61,10 +61,20 @@ def _move(plan: Plan, *, expected: str, to: str, by, comment: str = "") -> Plan:
     return locked
 
 
+def _refuse_unless_ready(plan: Plan, heading: str) -> None:
+    """Refuse, listing every item, while the plan lacks something or breaks a budget rule (design.md §13)."""
+    found = problems(Plan.objects.with_document().get(pk=plan.pk))
+    if found:
+        raise ValidationError([heading] + [item.message for item in found], code="incomplete")
+
+
 @transaction.atomic
 def plan_submit(*, plan: Plan, by, comment: str = "") -> Plan:
-    """Submit a draft for signing (LĐ-TBXH staff)."""
-    return _move(plan, expected=Plan.Status.DRAFT, to=Plan.Status.SUBMITTED, by=by, comment=comment.strip())
+    """Submit a complete draft whose budget passes every check for signing (LĐ-TBXH staff)."""
+    locked = Plan.objects.select_for_update().get(pk=plan.pk)
+    if locked.status == Plan.Status.DRAFT:
+        _refuse_unless_ready(locked, _("The plan cannot be submitted while something is missing or a rule fails:"))
+    return _move(locked, expected=Plan.Status.DRAFT, to=Plan.Status.SUBMITTED, by=by, comment=comment.strip())
 
 
 @transaction.atomic
@@ -77,14 +87,11 @@ def plan_return(*, plan: Plan, by, reason: str) -> Plan:
 
 @transaction.atomic
 def plan_sign(*, plan: Plan, by) -> SignedDocument:
-    """Sign a submitted plan whose budget passes every check; freeze its PDF (and sign it digitally if configured)."""
+    """Sign a complete submitted plan whose budget passes every check; freeze its PDF (and sign it digitally if
+    configured)."""
     locked = Plan.objects.select_for_update().get(pk=plan.pk)
-    check = check_plan(Plan.objects.with_document().get(pk=locked.pk))
-    if not check.passed:
-        raise ValidationError(
-            [_("The plan cannot be signed while a budget rule fails:")] + [v.message for v in check.violations],
-            code="checks_fail",
-        )
+    if locked.status == Plan.Status.SUBMITTED:
+        _refuse_unless_ready(locked, _("The plan cannot be signed while something is missing or a rule fails:"))
     locked = _move(locked, expected=Plan.Status.SUBMITTED, to=Plan.Status.SIGNED, by=by)
     signed_at = timezone.now()
     digital = signing_configured()

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from budgets.checks import check_plan, violations_by_line
 from lai_chau.security import confirm_password, recently_authenticated
 from plans.comparison import compare_plans
+from plans.completeness import plan_checklist
 from plans.document import project_sections, top_headings
 from plans.forms import AmendmentForm, ReturnForm
 from plans.lifecycle import (
@@ -57,8 +58,11 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = plan_or_404(request.user, pk, Plan.objects.with_document())
     check = check_plan(plan)
     signed = getattr(plan, "signed_document", None)
+    checklist = plan_checklist(plan, check) if plan.status != Plan.Status.SIGNED else []
     context = {
         "plan": plan,
+        "checklist": checklist,
+        "plan_problems": [item for entry in checklist for item in entry.missing],
         "headings": top_headings(plan),
         "sections": project_sections(list(plan.items.all())),
         "check": check,

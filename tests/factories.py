@@ -45,11 +45,29 @@ def make_plan_shell(*, number: int, programme_code: str = "test-programme", **te
     return plan, project
 
 
-def make_plan(*, lines: int, units_per_line: int, number: int = 9000) -> Plan:
-    """Build a plan with `lines` budget lines (sub-projects of a made-up programme), each with units and allocations."""
-    plan, project = make_plan_shell(
-        number=number, purposes="Mục đích một", solutions="Giải pháp một", recipients="Lưu: VT."
-    )
+# What a complete plan has beyond its lines (design.md §13): recipients and the signature block.
+COMPLETE_PLAN_TEXT = {
+    "purposes": "Mục đích một",
+    "solutions": "Giải pháp một",
+    "recipients": "UBND tỉnh Lai Châu;\nLưu: VT.",
+    "authority_lines": "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH",
+    "signer_title": "PHÓ CHỦ TỊCH",
+    "signer_name": "Trần Đình Tiến",
+}
+COMPLETE_LINE_TEXT = {"objective": "Mục tiêu", "activities": "Hoạt động một\nHoạt động hai"}
+
+
+def make_plan(*, lines: int, units_per_line: int, number: int = 9000, **blank) -> Plan:
+    """Build a complete plan with `lines` budget lines (sub-projects of a made-up programme), each with an objective,
+    activities, units and allocations, ready to be submitted and signed.
+
+    For an incomplete plan, name the text to leave out: make_plan(..., signer_name="", activities="") blanks the
+    plan's field or every line's field of that name."""
+    text = {**COMPLETE_PLAN_TEXT, **{k: v for k, v in blank.items() if k in COMPLETE_PLAN_TEXT}}
+    line_text = {**COMPLETE_LINE_TEXT, **{k: v for k, v in blank.items() if k in COMPLETE_LINE_TEXT}}
+    unknown = set(blank) - set(COMPLETE_PLAN_TEXT) - set(COMPLETE_LINE_TEXT)
+    assert not unknown, f"make_plan cannot set {unknown}"
+    plan, project = make_plan_shell(number=number, **text)
     source = FundingSource.objects.get(code="nstw-su-nghiep")
     city = plan.issuer
     units = [
@@ -72,8 +90,8 @@ def make_plan(*, lines: int, units_per_line: int, number: int = 9000) -> Plan:
             position=index,
             project=project,
             sub_project=sub,
-            objective="Mục tiêu",
             amount=10_000_000 * units_per_line,
+            **line_text,
             source=source,
         )
         for position, unit in enumerate(units):

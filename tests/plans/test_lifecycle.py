@@ -62,12 +62,12 @@ def test_sending_back_needs_a_reason_and_is_shown_on_the_plan(client, seed, staf
 
 
 def test_signing_is_refused_while_a_budget_rule_fails(client, seed, staff_user, leader):
-    seed.ceilings.update(amount=1_700_000_000)  # the province lowered it while the plan was a draft
     plan_submit(plan=seed, by=staff_user)
+    seed.ceilings.update(amount=1_700_000_000)  # the province lowered it while the plan awaited signing
     client.force_login(leader)
     response = client.post(reverse("plans:plan_sign", args=[seed.pk]), follow=True)
     text = visible_text(response.content)
-    assert "Không thể ký kế hoạch khi còn quy tắc kinh phí bị vi phạm:" in text
+    assert "Không thể ký kế hoạch khi còn thiếu thông tin hoặc còn quy tắc kinh phí bị vi phạm:" in text
     assert "vượt mức trần 1.700.000.000 đồng là 28.000.000 đồng" in text
     assert _status(seed) == "submitted"
     assert not SignedDocument.objects.exists()
