@@ -45,6 +45,8 @@ def plan_pdf_html(plan: Plan, *, draft: bool, signature=None) -> str:
         "check": check,
         "budget": check.budget,
         "line_violations": violations_by_line(check),
+        # The appendix lists the lines that have an amount; without any there is no appendix, nor a reference to it.
+        "appendix": [line for line in check.budget.lines if line.item.amount > 0],
         "draft": draft,
         "signature": signature,
         "font_dir": STATIC_DIR / "fonts",

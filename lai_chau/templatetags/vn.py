@@ -49,16 +49,6 @@ def absolute(value: int) -> int:
 
 
 @register.filter
-def issuer_lines(full_name: str) -> list[str]:
-    """Split an issuing body's name the way document headers set it: 'ỦY BAN NHÂN DÂN' / 'THÀNH PHỐ LAI CHÂU'."""
-    name = (full_name or "").upper()
-    for body in ("ỦY BAN NHÂN DÂN ", "HỘI ĐỒNG NHÂN DÂN "):
-        if name.startswith(body) and len(name) > len(body):
-            return [body.strip(), name[len(body) :]]
-    return [name]
-
-
-@register.filter
 def amount_in(amount: int | None, exact: bool) -> str:
     """Show an amount in triệu đồng, or in exact đồng when the reader asked for it."""
     if amount is None:
