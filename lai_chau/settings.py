@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "lai_chau.context_processors.installation",
             ],
         },
     },
@@ -176,6 +177,9 @@ PGTRIGGER_INSTALL_ON_MIGRATE = True
 PGTRIGGER_MIGRATIONS = False
 # The admin's history pages only show the past: no "revert" form (plans/admin mixins also refuse its POST).
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# The body this installation serves (an OrgUnit code): its name heads the pages and PDFs (lai_chau/installation.py).
+ISSUER_CODE = os.environ.get("ISSUER_CODE") or "lai-chau-city"
 
 # Digital signature of signed plans (PAdES): PEM key + certificate, or a PKCS#12 file. Unset: PDFs are unsigned.
 PLAN_SIGNING_KEY = os.environ.get("PLAN_SIGNING_KEY", "")

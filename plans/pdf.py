@@ -14,6 +14,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from budgets.checks import check_plan, violations_by_line
+from lai_chau.installation import installation
 from plans.document import project_sections, top_headings
 from plans.models import Plan
 
@@ -47,6 +48,7 @@ def plan_pdf_html(plan: Plan, *, draft: bool, signature=None) -> str:
         "line_violations": violations_by_line(check),
         # The appendix lists the lines that have an amount; without any there is no appendix, nor a reference to it.
         "appendix": [line for line in check.budget.lines if line.item.amount > 0],
+        "installation": installation(),
         "draft": draft,
         "signature": signature,
         "font_dir": STATIC_DIR / "fonts",

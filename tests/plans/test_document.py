@@ -314,7 +314,7 @@ def test_a_plan_issued_before_the_2025_reorganisation_keeps_its_issuer(client, s
     assert _page_header(client, signed)[0] == ("issuer-parent", "UBND THÀNH PHỐ LAI CHÂU")
 
 
-# --- The web page's font ----------------------------------------------------------------------
+# --- The web page's font and the site's name ----------------------------------------------------------------------
 
 
 def test_the_page_declares_the_shipped_liberation_serif_for_the_document_and_serves_its_files(client, seed, staff_user):
@@ -342,3 +342,32 @@ def test_the_page_declares_the_shipped_liberation_serif_for_the_document_and_ser
         assert served.status_code == 200
         body = b"".join(served.streaming_content) if served.streaming else served.content
         assert body == open(finders.find(f"fonts/{name}"), "rb").read()  # the PDF's own font file, not a copy
+
+
+def test_the_site_is_named_after_the_installations_issuer(client, seed, staff_user, settings):
+    client.force_login(staff_user)
+    page = client.get("/").content.decode()
+    assert "<title>Kế hoạch · Giảm nghèo bền vững – UBND thành phố Lai Châu</title>" in page
+    assert re.search(r'class="brand-mark"[^>]*>LC<', page) and "<small>UBND thành phố Lai Châu</small>" in page
+
+    settings.ISSUER_CODE = "commune-sung-phai"
+    page = client.get("/").content.decode()
+    assert "Giảm nghèo bền vững – UBND xã Sùng Phài</title>" in page and "Lai Châu" not in visible_text(page)[:80]
+    assert re.search(r'class="brand-mark"[^>]*>SP<', page)
+
+    settings.ISSUER_CODE = "no-such-unit"
+    page = client.get("/").content.decode()
+    assert "· Giảm nghèo bền vững</title>" in page and "<small>" not in page
+    assert re.search(r'class="brand-mark"[^>]*>GN<', page)
+
+
+def test_the_pdf_names_its_issuer_as_author_and_the_installation_as_creator(seed, settings):
+    import io
+
+    import pypdf
+
+    settings.ISSUER_CODE = "city-ldtbxh"
+    plan = _issued_by(OrgUnit.objects.get(code="commune-sung-phai"), 9714)
+    metadata = pypdf.PdfReader(io.BytesIO(_pdf(plan))).metadata
+    assert metadata.author == "UBND xã Sùng Phài"
+    assert metadata.creator == "Giảm nghèo bền vững – Phòng Lao động - Thương binh và Xã hội thành phố"
