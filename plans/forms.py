@@ -18,6 +18,18 @@ class AmendmentForm(forms.Form):
     number = DocumentNumberField(label=_("Number and symbol of the amendment"))
     issued_on = forms.DateField(label=_("Issued on"), widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}))
 
+    def __init__(self, *args, plan: Plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan  # the version amended: its date is the earliest the amendment may carry, its year is kept
+
+    def clean_issued_on(self):
+        from plans.lifecycle import amendment_date_error
+
+        issued_on = self.cleaned_data["issued_on"]
+        if issued_on < self.plan.issued_on:
+            raise amendment_date_error(self.plan)
+        return issued_on
+
     def clean(self) -> dict:
         """Hand plan_amend its number and symbol apart: cleaned_data is its keyword arguments."""
         cleaned = super().clean()

@@ -112,14 +112,64 @@ def plan_sign(*, plan: Plan, by) -> SignedDocument:
     )
 
 
+@dataclass(frozen=True)
+class NotAmendable:
+    """Why a version cannot be amended, and the plan to go to instead."""
+
+    code: str
+    message: str
+    go_to: Plan
+
+
+def version_in_force(plan: Plan) -> Plan | None:
+    """The version in force of the chain from `plan` on: the latest signed one (None if none is signed yet)."""
+    current = plan if plan.status == Plan.Status.SIGNED else None
+    newer = Plan.objects.filter(amends=plan, status=Plan.Status.SIGNED).first()
+    while newer is not None:  # a version is amended at most once (plan_amended_once): the versions form a line
+        current, newer = newer, Plan.objects.filter(amends=newer, status=Plan.Status.SIGNED).first()
+    return current
+
+
+def why_not_amendable(plan: Plan) -> NotAmendable | None:
+    """Only the version in force is amended, once at a time (design.md §13): say why not, and where to go."""
+    number = plan.document_number
+    if plan.status != Plan.Status.SIGNED:
+        return NotAmendable("not_signed", _("Only a signed plan can be amended."), plan)
+    newer = Plan.objects.filter(amends=plan).first()
+    if newer is None:
+        return None
+    if newer.status != Plan.Status.SIGNED:
+        message = _("Plan %(number)s already has an amendment in the making, %(draft)s: continue it.") % {
+            "number": number,
+            "draft": newer.document_number,
+        }
+        return NotAmendable("amendment_in_making", message, newer)
+    in_force = version_in_force(newer)
+    message = _(
+        "Plan %(number)s is no longer in force: %(newer)s replaced it. Only the version in force, %(in_force)s, "
+        "can be amended."
+    ) % {"number": number, "newer": newer.document_number, "in_force": in_force.document_number}
+    return NotAmendable("superseded", message, in_force)
+
+
+def amendment_date_error(amended: Plan) -> ValidationError:
+    return ValidationError(
+        _("An amendment is dated on or after the plan it amends: %(date)s or later."),
+        code="before_amended",
+        params={"date": amended.issued_on.strftime("%d/%m/%Y")},
+    )
+
+
 @transaction.atomic
 def plan_amend(*, plan: Plan, by, number: int, issued_on: datetime.date, symbol: str | None = None) -> Plan:
     """Start an amendment of a signed plan: a new draft with its own number (and symbol, by default the plan's) and
     date, a copy of the plan."""
     source = Plan.objects.select_for_update().get(pk=plan.pk)
-    if source.status != Plan.Status.SIGNED:
-        raise ValidationError(_("Only a signed plan can be amended."), code="not_signed")
-    copy = Plan.objects.get(pk=source.pk)
+    if (refusal := why_not_amendable(source)) is not None:
+        raise ValidationError(refusal.message, code=refusal.code)
+    if issued_on < source.issued_on:
+        raise ValidationError({"issued_on": amendment_date_error(source)})
+    copy = Plan.objects.get(pk=source.pk)  # the year stays the amended plan's (design.md §13)
     copy.pk = None
     copy.number, copy.symbol = number, symbol or source.symbol
     copy.issued_on, copy.status, copy.amends = issued_on, Plan.Status.DRAFT, source

@@ -6,7 +6,8 @@ other client: a raw UPDATE, a shell's `queryset.update()`, a script with the dat
 * INSERT, UPDATE or DELETE of the rows of a non-draft plan (lines, implementing units, targets, allocations, ceilings,
   legal bases and their citations, duties, target groups of lines), judged on both the row's old and new plan;
 * any UPDATE or DELETE of a signed PDF, a signed PDF for a plan that is not signed, and any UPDATE of a lifecycle step
-  (DELETE only with its draft plan).
+  (DELETE only with its draft plan);
+* an amendment of another year than the plan it amends, or dated before it.
 A full pg_restore creates triggers after it loads the data, so backups restore (tests/plans/test_backup.py).
 What they cannot tell apart is the application itself: a client holding its database password can still walk a
 draft through submitted to signed as the application does. Keep that password to the application's server;
@@ -111,6 +112,29 @@ TRANSITION_TRIGGER = pgtrigger.Trigger(
 )
 
 
+AMENDMENT_MESSAGE = (
+    "format('Kế hoạch điều chỉnh id %s phải cùng năm và có ngày ban hành từ ngày %s của kế hoạch được điều chỉnh "
+    "(id %s) trở đi.', NEW.id, to_char(amended.issued_on, 'DD/MM/YYYY'), NEW.amends_id)"
+)
+
+# design.md §13: an amendment is dated on or after what it amends, for the same year.
+AMENDMENT_TRIGGER = pgtrigger.Trigger(
+    name="amendment_dated_after_amended",
+    when=pgtrigger.Before,
+    operation=pgtrigger.Insert | pgtrigger.Update,
+    declare=[("amended", "record")],
+    func=f"""
+        IF NEW.amends_id IS NOT NULL THEN
+            SELECT issued_on, year INTO amended FROM plans_plan WHERE id = NEW.amends_id;
+            IF NEW.issued_on < amended.issued_on OR NEW.year <> amended.year THEN
+                {REFUSED.format(message=AMENDMENT_MESSAGE)};
+            END IF;
+        END IF;
+        RETURN NEW;
+    """,
+)
+
+
 def register_triggers() -> None:
     """Register every trigger with its model (called from PlansConfig.ready())."""
     from budgets.models import Allocation, Ceiling
@@ -139,6 +163,7 @@ def register_triggers() -> None:
     pgtrigger.register(PLAN_TRIGGER)(Plan)
     pgtrigger.register(SIGNED_DOCUMENT_TRIGGER)(SignedDocument)
     pgtrigger.register(TRANSITION_TRIGGER)(PlanTransition)
+    pgtrigger.register(AMENDMENT_TRIGGER)(Plan)
     for model in (PlanItem, LegalBasis, Duty, Ceiling):
         pgtrigger.register(by_plan)(model)
     for model in (ImplementingUnit, Target, Allocation):

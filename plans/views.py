@@ -24,6 +24,7 @@ from plans.lifecycle import (
     plan_return,
     plan_sign,
     plan_submit,
+    why_not_amendable,
 )
 from plans.models import Plan
 from plans.permissions import (
@@ -152,7 +153,11 @@ def plan_return_view(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
     plan = plan_or_404(request.user, pk)
     _require(can_amend_plans(request.user))
-    form = AmendmentForm(request.POST or None)
+    if (refusal := why_not_amendable(plan)) is not None:
+        # Not the version in force, or its amendment is already in the making: go there (GET and POST alike).
+        (messages.info if refusal.code == "amendment_in_making" else messages.error)(request, refusal.message)
+        return redirect(refusal.go_to)
+    form = AmendmentForm(request.POST or None, plan=plan)
     if request.method == "POST" and form.is_valid():
         try:
             amendment = plan_amend(plan=plan, by=request.user, **form.cleaned_data)

@@ -78,11 +78,11 @@ plans:plan_return         POST   signed     login  403    403    403    302    4
 plans:plan_return         POST   submitted  login  403    403    404    done   403     done
 plans:plan_return         POST   draft      login  403    403    404    302    403     302
 plans:plan_amend          GET    signed     login  403    200    403    403    403     200
-plans:plan_amend          GET    submitted  login  403    200    404    403    403     200
-plans:plan_amend          GET    draft      login  403    200    404    403    403     200
+plans:plan_amend          GET    submitted  login  403    302    404    403    403     302
+plans:plan_amend          GET    draft      login  403    302    404    403    403     302
 plans:plan_amend          POST   signed     login  403    done   403    403    403     done
-plans:plan_amend          POST   submitted  login  403    200    404    403    403     200
-plans:plan_amend          POST   draft      login  403    200    404    403    403     200
+plans:plan_amend          POST   submitted  login  403    302    404    403    403     302
+plans:plan_amend          POST   draft      login  403    302    404    403    403     302
 budgets:budget_report     GET    signed     login  403    200    200    200    200     200
 budgets:budget_report     GET    submitted  login  403    200    404    200    200     200
 budgets:budget_report     GET    draft      login  403    200    404    200    200     200
@@ -205,9 +205,6 @@ def _build_world() -> World:
     # The draft amends another chain: `signed` must stay amendable (a version is amended at most once).
     other = make_plan(lines=2, units_per_line=1, number=9200)
     submitted = make_plan(lines=2, units_per_line=1, number=9100)
-    Plan.objects.filter(pk__in=[other.pk, submitted.pk]).update(
-        signer_title="PHÓ CHỦ TỊCH", signer_name="Trần Đình Tiến"
-    )
     plan_submit(plan=other, by=staff)
     plan_sign(plan=other, by=leader)
     draft = plan_amend(plan=other, by=staff, number=4161, issued_on=other.issued_on)
