@@ -15,13 +15,29 @@ REASON_IMPORT = "import"
 REASON_ADMIN = "admin"
 REASON_SEED = "seed"
 REASON_AMENDMENT = "amendment"
+REASON_PLAN_EDITOR = "plan-editor"  # plans/editing.py: the section editors of a draft
+# plans/year.py: a new year's plan; the copy's reason names the source, "year-copy 4159/KH-UBND (2024)"
+REASON_YEAR_COPY = "year-copy"
+REASON_YEAR_START = "year-start"
 REASON_LABELS = {
     REASON_EDITOR: _("allocation editor"),
     REASON_IMPORT: _("Excel import"),
     REASON_ADMIN: _("admin"),
     REASON_SEED: _("loaded from the source document"),
     REASON_AMENDMENT: _("copied into an amendment"),
+    REASON_PLAN_EDITOR: _("plan editor"),
+    REASON_YEAR_COPY: _("copied from plan"),
+    REASON_YEAR_START: _("new plan of the year"),
 }
+
+
+def reason_label(reason: str) -> str:
+    """The label of a change reason; a reason may name what it is about after a space ("year-copy 4159/KH-UBND")."""
+    key, _sep, detail = reason.partition(" ")
+    label = REASON_LABELS.get(key)
+    if label is None:
+        return str(_("other"))
+    return f"{label} {detail}" if detail else str(label)
 
 
 def record_loaded_rows(plan: Plan) -> None:
@@ -57,7 +73,7 @@ class BudgetChange:
 
     @property
     def reason_label(self) -> str:
-        return str(REASON_LABELS.get(self.reason, _("other")))
+        return reason_label(self.reason)
 
     @property
     def description(self) -> str:

@@ -112,3 +112,21 @@ def can_amend_plans(user: AbstractBaseUser) -> bool:
 def can_sign_plans(user: AbstractBaseUser) -> bool:
     """Leadership signs or sends back a submitted plan."""
     return user.is_authenticated and (user.is_superuser or role_of(user) == Role.LEADERSHIP)
+
+
+# --- the plan's text and structure (plans/edit_views.py) and a new plan year ----------------------------------------
+
+
+def can_open_plan_editor(user: AbstractBaseUser, plan: Plan) -> bool:
+    """The section editors exist for internal roles only, like the allocation editor (unit officers get 404)."""
+    return can_read_drafts(user)
+
+
+def can_edit_plans(user: AbstractBaseUser) -> bool:
+    """LĐ-TBXH staff write the plans: start a year's plan, edit a draft's sections."""
+    return can_edit_budgets(user)
+
+
+def can_edit_plan(user: AbstractBaseUser, plan: Plan) -> bool:
+    """Edit this plan's text and structure: staff, and only while it is a draft."""
+    return can_edit_plans(user) and plan.status == Plan.Status.DRAFT
