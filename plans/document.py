@@ -65,9 +65,12 @@ def project_sections(items: list[PlanItem]) -> list[ProjectSection]:
                 lines.append(LineSection(number="", title="", item=item, letters=letters))
                 continue
             number = f"{index}.{sub_index}." if len(group) > 1 else ""
-            title = f"Tiểu dự án {item.sub_project.number_in_project}: {item.sub_project.name}"
+            # item.name: the line's own title in this plan (PlanItem.title), else the catalogue's.
+            title = f"Tiểu dự án {item.sub_project.number_in_project}: {item.name}"
             lines.append(LineSection(number=number, title=title, item=item, letters=letters))
-        sections.append(ProjectSection(number=f"{index}.", title=f"Dự án {project.code}: {project.name}", lines=lines))
+        # A project without sub-projects is itself the line: its heading carries the line's title.
+        name = group[0].name if group[0].sub_project_id is None else project.name
+        sections.append(ProjectSection(number=f"{index}.", title=f"Dự án {project.code}: {name}", lines=lines))
     return sections
 
 

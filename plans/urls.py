@@ -1,6 +1,6 @@
 from django.urls import path
 
-from plans import views
+from plans import edit_views, views
 
 app_name = "plans"
 urlpatterns = [
@@ -12,4 +12,13 @@ urlpatterns = [
     path("ke-hoach/<int:pk>/tra-lai/", views.plan_return_view, name="plan_return"),
     path("ke-hoach/<int:pk>/dieu-chinh/", views.plan_amend_view, name="plan_amend"),
     path("ke-hoach/<int:pk>/so-sanh/", views.plan_compare, name="plan_compare"),
+    # A new plan year and the section editors of a draft (plans/edit_views.py); fixed paths before <slug:section>.
+    path("ke-hoach/nam-moi/", edit_views.plan_start_year, name="plan_start_year"),
+    path("ke-hoach/<int:pk>/sua/can-cu/", edit_views.plan_edit_legal_bases, name="plan_edit_legal_bases"),
+    path("ke-hoach/<int:pk>/sua/to-chuc-thuc-hien/", edit_views.plan_edit_duties, name="plan_edit_duties"),
+    path("ke-hoach/<int:pk>/sua/noi-dung/", edit_views.plan_edit_lines, name="plan_edit_lines"),
+    path("ke-hoach/<int:pk>/sua/noi-dung/them/", edit_views.plan_line_add, name="plan_line_add"),
+    path("ke-hoach/<int:pk>/sua/noi-dung/<int:item>/", edit_views.plan_line_edit, name="plan_line_edit"),
+    path("ke-hoach/<int:pk>/sua/noi-dung/<int:item>/xoa/", edit_views.plan_line_remove, name="plan_line_remove"),
+    path("ke-hoach/<int:pk>/sua/<slug:section>/", edit_views.plan_edit_section, name="plan_edit_section"),
 ]

@@ -14,6 +14,7 @@ from lai_chau.security import confirm_password, recently_authenticated
 from plans.comparison import compare_plans
 from plans.completeness import plan_checklist
 from plans.document import project_sections, top_headings
+from plans.edit_views import plan_page_editing
 from plans.forms import AmendmentForm, ReturnForm
 from plans.lifecycle import (
     Signature,
@@ -29,6 +30,7 @@ from plans.lifecycle import (
 from plans.models import Plan
 from plans.permissions import (
     can_amend_plans,
+    can_edit_plans,
     can_read_budget_history,
     can_read_drafts,
     can_read_plans,
@@ -51,7 +53,12 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     _require(can_read_plans(request.user))
     plans = readable_plans(request.user, Plan.objects.select_related("issuer").prefetch_related("amendments"))
     plans = list(plans.with_total())
-    return render(request, "plans/plan_list.html", {"plans": plans, "can_read_drafts": can_read_drafts(request.user)})
+    context = {
+        "plans": plans,
+        "can_read_drafts": can_read_drafts(request.user),
+        "can_start_year": can_edit_plans(request.user),
+    }
+    return render(request, "plans/plan_list.html", context)
 
 
 @require_safe
@@ -80,6 +87,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_sign": can_sign_plans(request.user),
         "can_read_history": can_read_budget_history(request.user, plan),
         "return_form": ReturnForm(),
+        **plan_page_editing(request.user, plan),  # "Sửa" links on a draft, sentences naming another year
     }
     return render(request, "plans/plan_detail.html", context)
 

@@ -5,7 +5,7 @@ the lines with their titles, objectives, target groups, activities, outputs, tar
 duties, recipients and signature block. It decides again what each year decides: line amounts start at 0, there
 are no allocations (and ceilings belong to the issuer's new year), the number and date are the ones typed. Units
 that no longer exist in the new year are left out and reported. Sentences naming another year stay as written and
-are pointed out on the draft's page for review (plans.review).
+are pointed out on the draft's page for review (plans.editing.year_mentions).
 
 One plan per issuer and year: while one is in the making (or signed) for that year, a second is refused and the
 officer is led to it; a change to a signed plan is an amendment.

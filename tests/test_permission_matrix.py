@@ -35,7 +35,9 @@ from budgets.history import latest_change_time
 from budgets.models import Allocation
 from lai_chau.security import AUTH_TIME_KEY
 from plans.lifecycle import plan_amend, plan_sign, plan_submit
-from plans.models import Plan, PlanTransition, SignedDocument
+from plans.models import Duty, LegalBasis, Plan, PlanItem, PlanTransition, SignedDocument
+from projects.models import SubProject
+from tests.adminforms import form_data
 from tests.budgets.workbooks import with_amounts
 from tests.factories import PASSWORD, make_plan, make_user
 from tests.pagetext import visible_text
@@ -83,6 +85,50 @@ plans:plan_amend          GET    draft      login  403    302    404    403    4
 plans:plan_amend          POST   signed     login  403    done   403    403    403     done
 plans:plan_amend          POST   submitted  login  403    302    404    403    403     302
 plans:plan_amend          POST   draft      login  403    302    404    403    403     302
+plans:plan_start_year       GET    -          login  403    200    403    403    403     200
+plans:plan_start_year       POST   -          login  403    done   403    403    403     done
+plans:plan_edit_section     GET    signed     login  403    302    404    403    403     302
+plans:plan_edit_section     GET    submitted  login  403    302    404    403    403     302
+plans:plan_edit_section     GET    draft      login  403    200    404    403    403     200
+plans:plan_edit_section     POST   signed     login  403    302    404    403    403     302
+plans:plan_edit_section     POST   submitted  login  403    302    404    403    403     302
+plans:plan_edit_section     POST   draft      login  403    done   404    403    403     done
+plans:plan_edit_legal_bases GET    signed     login  403    302    404    403    403     302
+plans:plan_edit_legal_bases GET    submitted  login  403    302    404    403    403     302
+plans:plan_edit_legal_bases GET    draft      login  403    200    404    403    403     200
+plans:plan_edit_legal_bases POST   signed     login  403    302    404    403    403     302
+plans:plan_edit_legal_bases POST   submitted  login  403    302    404    403    403     302
+plans:plan_edit_legal_bases POST   draft      login  403    done   404    403    403     done
+plans:plan_edit_duties      GET    signed     login  403    302    404    403    403     302
+plans:plan_edit_duties      GET    submitted  login  403    302    404    403    403     302
+plans:plan_edit_duties      GET    draft      login  403    200    404    403    403     200
+plans:plan_edit_duties      POST   signed     login  403    302    404    403    403     302
+plans:plan_edit_duties      POST   submitted  login  403    302    404    403    403     302
+plans:plan_edit_duties      POST   draft      login  403    done   404    403    403     done
+plans:plan_edit_lines       GET    signed     login  403    302    404    403    403     302
+plans:plan_edit_lines       GET    submitted  login  403    302    404    403    403     302
+plans:plan_edit_lines       GET    draft      login  403    200    404    403    403     200
+plans:plan_edit_lines       POST   signed     login  403    302    404    403    403     302
+plans:plan_edit_lines       POST   submitted  login  403    302    404    403    403     302
+plans:plan_edit_lines       POST   draft      login  403    done   404    403    403     done
+plans:plan_line_add         GET    signed     login  403    302    404    403    403     302
+plans:plan_line_add         GET    submitted  login  403    302    404    403    403     302
+plans:plan_line_add         GET    draft      login  403    200    404    403    403     200
+plans:plan_line_add         POST   signed     login  403    302    404    403    403     302
+plans:plan_line_add         POST   submitted  login  403    302    404    403    403     302
+plans:plan_line_add         POST   draft      login  403    done   404    403    403     done
+plans:plan_line_edit        GET    signed     login  403    302    404    403    403     302
+plans:plan_line_edit        GET    submitted  login  403    302    404    403    403     302
+plans:plan_line_edit        GET    draft      login  403    200    404    403    403     200
+plans:plan_line_edit        POST   signed     login  403    302    404    403    403     302
+plans:plan_line_edit        POST   submitted  login  403    302    404    403    403     302
+plans:plan_line_edit        POST   draft      login  403    done   404    403    403     done
+plans:plan_line_remove      GET    signed     login  403    302    404    403    403     302
+plans:plan_line_remove      GET    submitted  login  403    302    404    403    403     302
+plans:plan_line_remove      GET    draft      login  403    200    404    403    403     200
+plans:plan_line_remove      POST   signed     login  403    302    404    403    403     302
+plans:plan_line_remove      POST   submitted  login  403    302    404    403    403     302
+plans:plan_line_remove      POST   draft      login  403    done   404    403    403     done
 budgets:budget_report     GET    signed     login  403    200    200    200    200     200
 budgets:budget_report     GET    submitted  login  403    200    404    200    200     200
 budgets:budget_report     GET    draft      login  403    200    404    200    200     200
@@ -106,6 +152,9 @@ budgets:budget_import     POST   *          login  403    200    404    403    4
 # * login POST posts the staff account's credentials; a logged-in user is sent on by the login page.
 # * admin_login: the admin sends here whoever it does not let in; staff-flagged accounts (like the demo's ldtbxh and
 #   taichinh) go on to the admin, others get a page saying they have no access.
+# * plan_start_year POST starts 2025 from the 2024 plan in force (`signed`); the section editors (plan_edit_*,
+#   plan_line_*) have the allocation editor's cells: staff edit drafts only and are sent back to the plan's page
+#   otherwise. Their URLs take the section "muc-dich-yeu-cau" or the plan's first line; line_add adds sub-project 9.3.
 # * budget_import POST uploads a changed workbook: the answer is the preview (or "not a draft"), nothing is applied
 #   before the confirmation.
 
@@ -208,6 +257,8 @@ def _build_world() -> World:
     plan_submit(plan=other, by=staff)
     plan_sign(plan=other, by=leader)
     draft = plan_amend(plan=other, by=staff, number=4161, issued_on=other.issued_on)
+    project = draft.items.first().project
+    SubProject.objects.create(project=project, code="9.3", name="Tiểu dự án ba")  # a line the draft may add
     plan_submit(plan=submitted, by=staff)
     return World(users=users, plans={"signed": signed, "submitted": submitted, "draft": draft})
 
@@ -252,11 +303,84 @@ def _payload(name: str, plan: Plan | None, world: World) -> dict:
         return _editor_post(plan)
     if name == "budgets:budget_import":
         return _workbook_post(plan)
+    if name in PLAN_EDITOR_FORMS:
+        return _plan_editor_post(name, plan, world)
+    if name == "plans:plan_start_year":
+        return {
+            "year": "2025",
+            "source": str(world.plans["signed"].pk),  # the 2024 plan in force
+            "number": "512/KH-UBND",
+            "issued_on": "20/12/2024",
+            "place": "Thành phố Lai Châu",
+        }
     return {}
+
+
+def _args(row: Row, plan: Plan | None) -> list:
+    if row.name == "plans:plan_edit_section":
+        return [plan.pk, "muc-dich-yeu-cau"]
+    if row.name in {"plans:plan_line_edit", "plans:plan_line_remove"}:
+        return [plan.pk, plan.items.first().pk]
+    return [plan.pk] if plan else []
+
+
+# The section editors' forms (by id), read out of the page as staff see it, and what each POST types over them.
+PLAN_EDITOR_FORMS = {
+    "plans:plan_edit_section": "section-form",
+    "plans:plan_edit_legal_bases": "legal-bases-form",
+    "plans:plan_edit_duties": "duties-form",
+    "plans:plan_edit_lines": "lines-form",
+    "plans:plan_line_add": "line-add-form",
+    "plans:plan_line_edit": "line-form",
+    "plans:plan_line_remove": "line-remove-form",
+}
+TYPED = "Sửa thử theo ma trận quyền"
+
+
+def _plan_editor_post(name: str, plan: Plan, world: World) -> dict:
+    from django.test import Client
+
+    staff = Client()
+    staff.force_login(world.users["staff"])
+    url = reverse(name, args=_args(Row(name, "GET", "", {}), plan))
+    response = staff.get(url)
+    data = form_data(response.content, PLAN_EDITOR_FORMS[name]) if response.status_code == 200 else {}
+    first = plan.items.first()
+    typed = {
+        "plans:plan_edit_section": {"purposes": TYPED},
+        "plans:plan_edit_legal_bases": {"can-cu-0-text": TYPED},
+        "plans:plan_edit_duties": {"nhiem-vu-0-assignee": TYPED, "nhiem-vu-0-tasks": "Thực hiện."},
+        "plans:plan_edit_lines": {"move": f"down:{first.pk}"},
+        "plans:plan_line_add": {"line": "9.3"},
+        "plans:plan_line_edit": {"objective": TYPED},
+        "plans:plan_line_remove": {},
+    }[name]
+    return {**data, **typed}
+
+
+def _editor_effect(name: str, plan: Plan, sent: dict) -> bool:
+    if name == "plans:plan_edit_section":
+        return Plan.objects.get(pk=plan.pk).purposes == TYPED
+    if name == "plans:plan_edit_legal_bases":
+        return LegalBasis.objects.filter(plan=plan, text=TYPED).exists()
+    if name == "plans:plan_edit_duties":
+        return Duty.objects.filter(plan=plan, assignee=TYPED).exists()
+    if name == "plans:plan_edit_lines":
+        moved = int(sent["move"].split(":")[1])
+        return plan.items.last().pk == moved
+    if name == "plans:plan_line_add":
+        return plan.items.filter(sub_project__code="9.3").exists()
+    if name == "plans:plan_line_edit":
+        return plan.items.filter(objective=TYPED).exists()
+    return plan.items.count() == plan.amends.items.count() - 1  # plan_line_remove: the draft lost a line
 
 
 def _effect(name: str, plan: Plan | None, client, world: World, sent: dict) -> bool:
     """Did the change that the URL exists for take place?"""
+    if name in PLAN_EDITOR_FORMS:
+        return _editor_effect(name, plan, sent)
+    if name == "plans:plan_start_year":
+        return Plan.objects.filter(year=2025, number=512, status=Plan.Status.DRAFT).exists()
     status = plan and Plan.objects.get(pk=plan.pk).status
     if name == "plans:plan_submit":
         return status == Plan.Status.SUBMITTED
@@ -282,6 +406,10 @@ def _snapshot(client) -> tuple:
     return (
         sorted(Plan.objects.values_list("pk", "status", "number")),
         sorted(Allocation.objects.values_list("pk", "amount")),
+        sorted(Plan.objects.values_list("pk", "purposes", "issued_on")),
+        sorted(PlanItem.objects.values_list("pk", "position", "objective")),
+        LegalBasis.objects.count(),
+        Duty.objects.count(),
         SignedDocument.objects.count(),
         PlanTransition.objects.count(),
         client.session.get("_auth_user_id"),
@@ -294,7 +422,7 @@ def _snapshot(client) -> tuple:
 @pytest.mark.parametrize(("row", "role"), CELLS)
 def test_permission_matrix(world, db, client, row, role):
     plan = world.plans.get(row.state)
-    url = reverse(row.name, args=[plan.pk] if plan else [])
+    url = reverse(row.name, args=_args(row, plan))
     if world.users[role]:
         client.force_login(world.users[role])
     sent = _payload(row.name, plan, world) if row.method == "POST" else {}
