@@ -128,9 +128,19 @@ class PlanQuerySet(models.QuerySet):
                     apply_snapshot(plan, signed.names)
 
     def with_supersession(self) -> "PlanQuerySet":
-        """Annotate `superseded`: a signed amendment of the plan exists, so the plan is no longer in force."""
+        """Annotate `superseded` (a signed amendment of the plan exists, so the plan is no longer in force) and the
+        plan's amendment if it has one (a version is amended at most once): `successor_id`, `successor_number`,
+        `successor_symbol` and `successor_status`, for the pages to say which version replaced it or is in the
+        making without a query per plan."""
         signed_amendment = Plan.objects.filter(amends=models.OuterRef("pk"), status=Plan.Status.SIGNED)
-        return self.annotate(superseded=models.Exists(signed_amendment))
+        amendment = Plan.objects.filter(amends=models.OuterRef("pk"))
+        return self.annotate(
+            superseded=models.Exists(signed_amendment),
+            successor_id=models.Subquery(amendment.values("pk")[:1]),
+            successor_number=models.Subquery(amendment.values("number")[:1]),
+            successor_symbol=models.Subquery(amendment.values("symbol")[:1]),
+            successor_status=models.Subquery(amendment.values("status")[:1]),
+        )
 
     def in_force(self) -> "PlanQuerySet":
         """The versions in force: signed and not superseded by a signed amendment (one per plan chain)."""
@@ -264,6 +274,21 @@ class Plan(models.Model):
     @property
     def document_number(self) -> str:
         return f"{self.number}/{self.symbol}"
+
+    @property
+    def successor_document_number(self) -> str:
+        """The number of the plan's amendment, for a plan fetched with_supersession() that has one."""
+        return f"{self.successor_number}/{self.successor_symbol}"
+
+    @property
+    def in_force(self) -> bool:
+        """For a plan fetched with_supersession(): the version of its chain in force (signed, not superseded)."""
+        return self.status == Plan.Status.SIGNED and not self.superseded
+
+    @property
+    def amendment_in_making(self) -> bool:
+        """For a plan fetched with_supersession(): its amendment exists and is not signed yet."""
+        return self.successor_id is not None and self.successor_status != Plan.Status.SIGNED
 
     def paragraphs_of(self, field: str) -> list[str]:
         return paragraphs(getattr(self, field))

@@ -51,7 +51,7 @@ def _require(allowed: bool) -> None:
 @require_safe
 def plan_list(request: HttpRequest) -> HttpResponse:
     _require(can_read_plans(request.user))
-    plans = readable_plans(request.user, Plan.objects.select_related("issuer").prefetch_related("amendments"))
+    plans = readable_plans(request.user, Plan.objects.select_related("issuer").with_supersession())
     plans = list(plans.with_total())
     context = {
         "plans": plans,
@@ -63,7 +63,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = plan_or_404(request.user, pk, Plan.objects.with_document())
+    plan = plan_or_404(request.user, pk, Plan.objects.with_document().with_supersession())
     check = check_plan(plan)
     signed = getattr(plan, "signed_document", None)
     checklist = plan_checklist(plan, check) if plan.status != Plan.Status.SIGNED else []
@@ -86,6 +86,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_amend": can_amend_plans(request.user),
         "can_sign": can_sign_plans(request.user),
         "can_read_history": can_read_budget_history(request.user, plan),
+        "can_read_drafts": can_read_drafts(request.user),
         "return_form": ReturnForm(),
         **plan_page_editing(request.user, plan),  # "Sửa" links on a draft, sentences naming another year
     }

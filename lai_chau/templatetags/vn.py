@@ -68,8 +68,3 @@ def percent_of(part: int, whole: int) -> int:
 def get_item(mapping: dict, key):
     return mapping.get(key) if mapping else None
 
-
-@register.filter
-def in_force_among(amendments) -> bool:
-    """True when one of a plan's amendments is signed, so that the plan itself is no longer the one in force."""
-    return any(amendment.status == "signed" for amendment in amendments)

@@ -151,7 +151,8 @@ def test_amendment_starts_as_a_copy_with_its_own_number_and_shows_what_changed(c
     assert "530 540 +10" in text
     assert "Trích yếu" in text and "(điều chỉnh)" in text
     listing = visible_text(client.get("/").content)
-    assert "4159/KH-UBND" in listing and "đang có hiệu lực" in listing and "kế hoạch điều chỉnh" in listing
+    assert "4159/KH-UBND" in listing and "Đang có hiệu lực" in listing and "kế hoạch điều chỉnh" in listing
+    assert "Bản điều chỉnh đang soạn: Kế hoạch số 1520/KH-UBND" in listing
 
 
 def test_a_signed_amendment_takes_over_as_the_plan_in_force(client, seed, staff_user, leader):
@@ -162,8 +163,8 @@ def test_a_signed_amendment_takes_over_as_the_plan_in_force(client, seed, staff_
     plan_sign(plan=amendment, by=leader)
     client.force_login(leader)
     listing = visible_text(client.get("/").content)
-    assert listing.count("đang có hiệu lực") == 1
-    assert "đã được điều chỉnh" in listing
+    assert listing.count("Đang có hiệu lực") == 1
+    assert "Đã được thay thế bởi Kế hoạch số 1520/KH-UBND" in listing
 
 
 @pytest.fixture
