@@ -51,7 +51,7 @@ PARSE_RUNS = 5
 def build_plan() -> Plan:
     """Create the plan with bulk inserts (the tests' builder), with a generous ceiling so every edit may apply."""
     plan = bulk_plan(lines=LINES, units=UNITS, number=9999)
-    Ceiling.objects.filter(plan=plan).update(amount=2 * ALLOCATION * UNITS * LINES)
+    Ceiling.objects.filter(issuer_id=plan.issuer_id, year=plan.year).update(amount=2 * ALLOCATION * UNITS * LINES)
     return plan
 
 

@@ -1,9 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.admin_guard import FrozenUnlessDraftMixin, GuardedAdminMixin
-from budgets.checks import MONEY_RULES
 from budgets.models import Allocation, Ceiling, FundingSource
 from lai_chau.admin_helpers import FixedChoicesMixin, money_column
 
@@ -16,13 +17,41 @@ class FundingSourceAdmin(GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmi
 
 
 @admin.register(Ceiling)
-class CeilingAdmin(FrozenUnlessDraftMixin, GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
-    guarded_rules = MONEY_RULES - {"ceiling_exceeded"}
-    list_display = ["plan", "source", money_column("amount", _("amount")), "notified_by"]
-    list_filter = ["source", "plan__year"]
-    search_fields = ["plan__number", "notified_by__number"]
-    list_select_related = ["plan", "source", "notified_by"]
-    autocomplete_fields = ["notified_by"]
+class CeilingAdmin(GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
+    """Ceilings are shown here, with their history, but recorded on the app's ceiling pages only: one write path
+    (budgets.ceilings.record_ceiling) that locks what the budget checks read and reports the plans a lowered
+    ceiling leaves above it."""
+
+    list_display = ["issuer", "year", "source", money_column("amount", _("amount")), "notified_by", "edit_in_app"]
+    list_filter = ["year", "source", "issuer"]
+    search_fields = ["issuer__name", "notified_by__number"]
+    list_select_related = ["issuer", "source", "notified_by"]
+
+    @admin.display(description=_("record or change"))
+    def edit_in_app(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("budgets:ceiling_edit", args=[obj.pk]), _("ceiling page"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET":
+            messages.info(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("Finance records and changes ceilings on the ceiling page of the application:"),
+                    reverse("budgets:ceiling_list"),
+                    _("ceilings"),
+                ),
+            )
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Allocation)

@@ -107,6 +107,9 @@ HEADERS = {
 COLUMN_WIDTHS = {COL_STT: 6, COL_CODE: 10, COL_CONTENT: 48, COL_UNIT: 30, COL_SOURCE: 22, COL_AMOUNT: 16, COL_NOTE: 26}
 WHOLE_LINE = "Cả nội dung"
 TOTAL_LABEL = "TỔNG CỘNG"
+# The ceiling belongs to the issuer and year and is recorded by finance in the application (budgets/ceilings.py):
+# the workbook shows it, the importer never reads it (it stops at the totals row).
+CEILING_READ_ONLY = "Chỉ để xem: Phòng Tài chính - Kế hoạch ghi mức trần trong ứng dụng"
 UNIT_OF_MEASURE = "ĐVT: triệu đồng"
 NOT_SPLIT_NOTE = "Chưa phân bổ"
 WHOLE_FORMAT = "#,##0"
@@ -380,7 +383,7 @@ def _write_footer(sheet: Worksheet, check: BudgetCheck, row: int, based_on: date
         if source.ceiling and source.ceiling.notified_by:
             label += f" (theo {source.ceiling.notified_by})"
         amount = source.ceiling.amount if source.ceiling else None
-        _footer_row(sheet, row, label, amount, "" if source.ceiling else "Chưa có mức trần")
+        _footer_row(sheet, row, label, amount, CEILING_READ_ONLY if source.ceiling else "Chưa có mức trần")
         if source.remaining is not None:
             row += 1
             words = "Vượt mức trần" if source.remaining < 0 else "Còn lại dưới mức trần"

@@ -1,5 +1,6 @@
 """The audit trail of a plan's money: every change to a line amount, an implementing unit, an allocation or a
-ceiling, newest first, read from django-simple-history's records in a fixed number of queries."""
+ceiling of the plan's issuer and year, newest first, read from django-simple-history's records in a fixed number of
+queries."""
 
 import datetime
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ REASON_IMPORT = "import"
 REASON_ADMIN = "admin"
 REASON_SEED = "seed"
 REASON_AMENDMENT = "amendment"
+REASON_CEILING_FORM = "ceiling-form"
+REASON_CEILING_MERGED = "ceiling-merged"  # budgets/migrations/0005: one ceiling per issuer, year and source
 REASON_PLAN_EDITOR = "plan-editor"  # plans/editing.py: the section editors of a draft
 # plans/year.py: a new year's plan; the copy's reason names the source, "year-copy 4159/KH-UBND (2024)"
 REASON_YEAR_COPY = "year-copy"
@@ -27,6 +30,8 @@ REASON_LABELS = {
     REASON_AMENDMENT: _("copied into an amendment"),
     REASON_PLAN_EDITOR: _("plan editor"),
     REASON_YEAR_COPY: _("copied from plan"),
+    REASON_CEILING_FORM: _("ceiling form"),
+    REASON_CEILING_MERGED: _("merged: one ceiling per issuer, year and source"),
     REASON_YEAR_START: _("new plan of the year"),
 }
 
@@ -51,7 +56,6 @@ def record_loaded_rows(plan: Plan) -> None:
         (Target, list(Target.objects.filter(item__plan=plan))),
         (ImplementingUnit, list(ImplementingUnit.objects.filter(item__plan=plan))),
         (Allocation, list(Allocation.objects.filter(item__plan=plan))),
-        (Ceiling, list(Ceiling.objects.filter(plan=plan))),
     ]
     for model, rows in models_and_rows:
         # loaddata's many-to-many writes leave "~" records without a previous state: the seed record replaces them.
@@ -128,7 +132,9 @@ def plan_budget_history(plan: Plan, *, since: datetime.datetime | None = None) -
         codes[item.pk] = item.code
     unit_records = list(ImplementingUnit.history.filter(item_id__in=item_ids).select_related("history_user"))
     allocation_records = list(Allocation.history.filter(item_id__in=item_ids).select_related("history_user"))
-    ceiling_records = list(Ceiling.history.filter(plan_id=plan.pk).select_related("history_user", "source"))
+    ceiling_records = list(
+        Ceiling.history.filter(issuer_id=plan.issuer_id, year=plan.year).select_related("history_user", "source")
+    )
     unit_ids = {r.unit_id for r in unit_records} | {r.unit_id for r in allocation_records}
     units = dict(OrgUnit.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
 

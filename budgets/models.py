@@ -45,10 +45,22 @@ class FundingSource(models.Model):
         return (self.code,)
 
 
-class Ceiling(models.Model):
-    """The most a plan may spend from one source, as notified by the province."""
+class CeilingManager(models.Manager):
+    def get_by_natural_key(self, issuer_code: str, year: int, source_code: str) -> "Ceiling":
+        return self.get(issuer__code=issuer_code, year=year, source__code=source_code)
 
-    plan = models.ForeignKey("plans.Plan", models.CASCADE, related_name="ceilings", verbose_name=_("plan"))
+
+class Ceiling(models.Model):
+    """The most one issuer's plan for a year may spend from one source, as notified by the province.
+
+    Not a row of any plan: finance records it, and may lower it, whatever the state of the plans it applies to
+    (budgets/ceilings.py). A plan's ceilings are those of its issuer and year (budgets.selectors.ceilings_for).
+    """
+
+    issuer = models.ForeignKey(
+        "plans.OrgUnit", models.PROTECT, related_name="ceilings", verbose_name=_("issuer of the plans")
+    )
+    year = models.PositiveSmallIntegerField(_("plan year"))
     source = models.ForeignKey(FundingSource, models.PROTECT, related_name="ceilings", verbose_name=_("funding source"))
     amount = AmountField(_("amount (đồng)"), help_text=_("Whole đồng. Vietnamese notation is accepted: 1.728.000.000"))
     notified_by = models.ForeignKey(
@@ -60,19 +72,30 @@ class Ceiling(models.Model):
         verbose_name=_("notified by"),
     )
 
+    objects = CeilingManager()
     history = audit_history()
 
     class Meta:
         verbose_name = _("ceiling")
         verbose_name_plural = _("ceilings")
-        ordering = ["plan", "source"]
+        ordering = ["-year", "issuer", "source"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="ceiling_amount_gte_0"),
-            models.UniqueConstraint(fields=["plan", "source"], name="ceiling_unique_per_plan_source"),
+            models.CheckConstraint(condition=models.Q(year__gte=2000, year__lte=2100), name="ceiling_year_plausible"),
+            models.UniqueConstraint(
+                fields=["issuer", "year", "source"],
+                name="ceiling_unique_per_issuer_year_source",
+                violation_error_message=_("A ceiling for this issuer, year and source is already recorded: edit it."),
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.source} – {self.plan}"
+        return f"{self.source} – {self.issuer} – {self.year}"
+
+    def natural_key(self) -> tuple[str, int, str]:
+        return (self.issuer.code, self.year, self.source.code)
+
+    natural_key.dependencies = ["plans.orgunit", "budgets.fundingsource", "plans.documentreference"]
 
 
 class Allocation(models.Model):

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.admin_guard import FrozenUnlessDraftMixin, GuardedAdminMixin
-from budgets.models import Allocation, Ceiling
+from budgets.models import Allocation
 from lai_chau.admin_helpers import FixedChoicesMixin, money_column
 from plans.forms import PlanAdminForm
 from plans.models import (
@@ -70,13 +70,6 @@ class DutyInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.StackedInline)
     extra = 0
 
 
-class CeilingInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.TabularInline):
-    plan_of = staticmethod(lambda obj: obj)  # the parent plan
-
-    model = Ceiling
-    extra = 0
-
-
 @admin.display(description=_("number and symbol"))
 def number_and_symbol(plan: Plan) -> str:
     return plan.document_number
@@ -92,7 +85,8 @@ class PlanAdmin(FrozenUnlessDraftMixin, GuardedAdminMixin, FixedChoicesMixin, Si
     list_filter = ["year", "status", "issuer"]
     search_fields = ["number", "summary"]
     date_hierarchy = "issued_on"
-    inlines = [LegalBasisInline, PlanItemInline, CeilingInline, DutyInline]
+    # Ceilings belong to the issuer and year, not to a plan: finance records them on the app's ceiling pages.
+    inlines = [LegalBasisInline, PlanItemInline, DutyInline]
     # The status moves only through the lifecycle (submit, sign, send back); amendments are made from a signed plan.
     readonly_fields = ["status", "amends", "created_at", "updated_at"]
     fieldsets = [

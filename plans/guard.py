@@ -1,13 +1,18 @@
 """Whether a plan's rows may change, and whether a change keeps the money rules: decided here, for every path.
 
 * The freeze. A plan that left the draft stage never changes: not its text, lines, units, targets, duties, legal
-  bases, allocations or ceilings, and a signed PDF never changes at all. The receivers below run on every ORM save,
-  delete and many-to-many change of those rows, whoever makes it (the pages, the import, the commands, every admin
-  view, a shell), and judge both the plan a row belongs to and the plan it is being moved to. Bulk writes that skip
+  bases or allocations, and a signed PDF never changes at all. (Ceilings are not rows of a plan: they belong to an
+  issuer and year, and finance records or lowers them whatever the plans' states, budgets/ceilings.py.) The
+  receivers below run on every ORM save, delete and many-to-many change of those rows, whoever makes it (the pages,
+  the import, the commands, every admin view, a shell), and judge both the plan a row belongs to and the plan it is
+  being moved to. Bulk writes that skip
   the ORM's signals go through `budget_guard().touch()` (budgets.services.budget_apply). On PostgreSQL the database
   itself agrees (plans/triggers.py).
 * The money rules. Inside `budget_guard()`, every plan a write touches is locked and checked before its first write
   and again at the end; a result that breaks a rule of design.md §6, or makes one worse, rolls everything back.
+  The ceiling rows the check reads (the plan's issuer and year) are locked too, after the plan: a ceiling saved
+  at the same time (budgets/ceilings.py locks the plans, then the ceiling) waits for this change, or this change
+  waits for it and judges against the new ceiling; neither passes on a stale read.
 """
 
 import threading
@@ -82,9 +87,9 @@ _REVERSE_FROM_PLAN = {
 
 
 def _money_models() -> dict[type[models.Model], str]:
-    from budgets.models import Allocation, Ceiling
+    from budgets.models import Allocation
 
-    return {Allocation: "items__allocations", Ceiling: "ceilings"}
+    return {Allocation: "items__allocations"}
 
 
 def _plans_of_row(instance: models.Model, reverse: str) -> set[int]:
@@ -203,12 +208,14 @@ class _BudgetGuard:
     before: dict[int, object] = field(default_factory=dict)  # plan id → BudgetCheck before its first write
 
     def touch(self, plan_id: int) -> Plan:
-        """Lock the plan, refuse it unless it is a draft, and remember its checks before this change writes."""
+        """Lock the plan and its ceilings, refuse it unless it is a draft, and remember its checks before this change
+        writes."""
         from budgets.checks import check_plan
 
         locked = Plan.objects.select_for_update().get(pk=plan_id)
         _refuse_frozen(locked)
         if plan_id not in self.before:
+            _lock_ceilings(locked.issuer_id, locked.year)
             self.before[plan_id] = check_plan(Plan.objects.with_document().get(pk=plan_id))
         return locked
 
@@ -217,14 +224,23 @@ class _BudgetGuard:
 
         worse = []
         for plan_id, before in self.before.items():
-            plan = Plan.objects.with_document().filter(pk=plan_id).first()
-            if plan is None:  # the change discarded a draft plan
+            now = Plan.objects.filter(pk=plan_id).values("issuer_id", "year").first()
+            if now is None:  # the change discarded a draft plan
                 continue
+            _lock_ceilings(now["issuer_id"], now["year"])  # the change may have moved the plan to another year
+            plan = Plan.objects.with_document().get(pk=plan_id)
             worse += [
                 v for v in new_or_worse(before, check_plan(plan)) if self.rules is None or v.rule in self.rules
             ]
         if worse:
             raise BudgetRefused(worse)
+
+
+def _lock_ceilings(issuer_id: int, year: int) -> None:
+    """Lock the ceilings a plan's check reads, to the end of the transaction (always after the plan's own row)."""
+    from budgets.models import Ceiling
+
+    list(Ceiling.objects.select_for_update().filter(issuer_id=issuer_id, year=year).order_by("pk").values("pk"))
 
 
 def _touch(plan_ids: Iterable[int]) -> None:

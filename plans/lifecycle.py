@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from budgets.history import REASON_AMENDMENT
-from budgets.models import Allocation, Ceiling
+from budgets.models import Allocation
 from lai_chau.history import user_display_name
 from plans.completeness import problems
 from plans.models import Duty, ImplementingUnit, LegalBasis, Plan, PlanTransition, SignedDocument, Target
@@ -191,7 +191,9 @@ def plan_amend(*, plan: Plan, by, number: int, issued_on: datetime.date, symbol:
 
 
 def _copy_money(source: Plan, copy: Plan, *, by) -> None:
-    """Copy lines, units, targets, allocations and ceilings, recorded in the history as the amendment's start."""
+    """Copy lines, units, targets and allocations, recorded in the history as the amendment's start.
+
+    Ceilings are not copied: they belong to the issuer and year, which the amendment shares with what it amends."""
     item_map = {}
     for item in source.items.prefetch_related("target_groups"):
         old_pk = item.pk
@@ -225,11 +227,6 @@ def _copy_money(source: Plan, copy: Plan, *, by) -> None:
         for a in Allocation.objects.filter(item__plan=source)
     ]
     bulk_create_with_history(allocations, Allocation, default_user=by, default_change_reason=REASON_AMENDMENT)
-    ceilings = [
-        Ceiling(plan=copy, source_id=c.source_id, amount=c.amount, notified_by_id=c.notified_by_id)
-        for c in source.ceilings.all()
-    ]
-    bulk_create_with_history(ceilings, Ceiling, default_user=by, default_change_reason=REASON_AMENDMENT)
 
 
 def verified_signed_pdf(plan: Plan) -> bytes:

@@ -108,17 +108,24 @@ class DocumentReference(models.Model):
 
 
 class PlanQuerySet(models.QuerySet):
-    # Set by with_document(): signed plans come back naming units, projects and documents as they were signed.
+    # Set by with_document(): signed plans come back naming units, projects and documents as they were signed,
+    # and every plan comes with the ceilings of its issuer and year (budgets.selectors.ceilings_for).
     _as_signed = False
+    _with_ceilings = False
 
     def _clone(self):
         clone = super()._clone()
         clone._as_signed = self._as_signed
+        clone._with_ceilings = self._with_ceilings
         return clone
 
     def _fetch_all(self):
         fresh = self._result_cache is None
         super()._fetch_all()
+        if fresh and self._with_ceilings:
+            from budgets.selectors import attach_ceilings
+
+            attach_ceilings(self._result_cache)  # one query: ceilings are the issuer's per year, not the plan's
         if fresh and self._as_signed:
             from plans.snapshot import apply_snapshot
 
@@ -168,10 +175,10 @@ class PlanQuerySet(models.QuerySet):
                         models.Prefetch("allocations", queryset=_allocation_queryset()),
                     ),
                 ),
-                models.Prefetch("ceilings", queryset=_ceiling_queryset()),
             )
         )
         queryset._as_signed = True
+        queryset._with_ceilings = True
         return queryset
 
 
@@ -179,12 +186,6 @@ def _allocation_queryset():
     from budgets.models import Allocation
 
     return Allocation.objects.select_related("unit", "source").order_by("unit__name", "source__code")
-
-
-def _ceiling_queryset():
-    from budgets.models import Ceiling
-
-    return Ceiling.objects.select_related("source", "notified_by").order_by("source__code")
 
 
 class PlanManager(models.Manager.from_queryset(PlanQuerySet)):

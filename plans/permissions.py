@@ -7,6 +7,9 @@ not a permission. The rules, once:
   workbook and, for an amendment, its comparison page.
 * **Drafts and submitted plans**, the **budget history** of any plan, the **allocation editor** and the **import** are
   internal: LĐ-TBXH staff, leadership and finance (and superusers). Of these, only staff edit.
+* **Ceilings** (the province's per issuer, year and source; `/tran-kinh-phi/`) are internal too: staff, leadership and
+  finance read them; only finance (and superusers) record or change them. Unit officers get 404 on these pages, as on
+  any internal page; staff and leadership get 403 on the ceiling form (they read, they may not write).
 * Refusals are of three kinds, always in this order:
   anonymous → the login page (LoginRequiredMiddleware);
   a user without a programme role → 403 on every page, whatever the plan (there is nothing to hide from them: they
@@ -130,3 +133,27 @@ def can_edit_plans(user: AbstractBaseUser) -> bool:
 def can_edit_plan(user: AbstractBaseUser, plan: Plan) -> bool:
     """Edit this plan's text and structure: staff, and only while it is a draft."""
     return can_edit_plans(user) and plan.status == Plan.Status.DRAFT
+
+
+# --- ceilings: not rows of a plan, per issuer, year and source -------------------------------------------------------
+
+
+def can_read_ceilings(user: AbstractBaseUser) -> bool:
+    """The ceilings and the plans measured against them: working papers, like drafts."""
+    return can_read_drafts(user)
+
+
+def can_record_ceilings(user: AbstractBaseUser) -> bool:
+    """Finance records the ceilings the province notifies, and lowers them when the province does."""
+    return user.is_authenticated and (user.is_superuser or role_of(user) == Role.FINANCE)
+
+
+def refuse_unless_ceilings(user: AbstractBaseUser, *, record: bool = False) -> None:
+    """The refusals of a ceiling page, in the usual order: 403 without a programme role, 404 for a role that may not
+    read ceilings (unit officers), 403 for a reader asking to record (`record`)."""
+    if not can_read_plans(user):
+        raise PermissionDenied
+    if not can_read_ceilings(user):
+        raise Http404
+    if record and not can_record_ceilings(user):
+        raise PermissionDenied

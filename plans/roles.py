@@ -12,17 +12,19 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "beneficiaries": ["targetgroup"],
     },
     Membership.Role.FINANCE: {
-        "budgets": ["ceiling", "fundingsource"],
+        "budgets": ["fundingsource"],
         "plans": ["documentreference"],
     },
 }
+# Ceilings are recorded on the app's ceiling pages (budgets/ceiling_views.py, budgets.ceilings.record_ceiling); the
+# admin only shows them with their history.
 READ_ONLY = {
     Membership.Role.PROGRAMME_STAFF: {
         "budgets": ["ceiling", "fundingsource"],
         "plans": ["orgunit"],
         "projects": ["programme", "project", "subproject"],
     },
-    Membership.Role.FINANCE: {"plans": ["plan", "planitem", "orgunit"], "budgets": ["allocation"]},
+    Membership.Role.FINANCE: {"plans": ["plan", "planitem", "orgunit"], "budgets": ["allocation", "ceiling"]},
 }
 
 

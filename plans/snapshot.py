@@ -4,6 +4,11 @@ Its own rows never change (plans/guard.py), but it names shared reference data: 
 sources, target groups and the documents it cites, which staff may correct later for future plans. At signing, the
 names the document shows are copied into the signed document (`SignedDocument.names`); every plan fetched with
 `Plan.objects.with_document()` reads them back, so its page, budget table, workbook and PDF keep the signed wording.
+
+Ceilings are no rows of the plan: they belong to its issuer and year (budgets.selectors.ceilings_for) and finance
+may lower them after signing, so a signed plan's pages compare it with the ceiling in force now. Their names (the
+source, the notifying document) are recorded like the rest, so a document the plan named when it was signed keeps its
+wording; a ceiling notified later by another document shows that document as it is.
 """
 
 from collections.abc import Iterator
@@ -24,6 +29,8 @@ SNAPSHOT_FIELDS: dict[str, tuple[str, ...]] = {
 
 def referenced_objects(plan) -> Iterator[models.Model]:
     """Every reference-data object a plan's document shows, through the plan's own (prefetched) relations."""
+    from budgets.selectors import ceilings_for
+
     yield plan.programme
     yield plan.issuer
     if plan.issuer.parent_id:
@@ -39,7 +46,7 @@ def referenced_objects(plan) -> Iterator[models.Model]:
         for allocation in item.allocations.all():
             yield allocation.unit
             yield allocation.source
-    for ceiling in plan.ceilings.all():
+    for ceiling in ceilings_for(plan):
         yield ceiling.source
         if ceiling.notified_by_id:
             yield ceiling.notified_by

@@ -3,11 +3,13 @@
 The application refuses these writes first (plans/guard.py) with a Vietnamese message; these triggers are for every
 other client: a raw UPDATE, a shell's `queryset.update()`, a script with the database password. They refuse:
 * any change to a signed plan, any change but the status of a submitted plan, deleting any non-draft plan;
-* INSERT, UPDATE or DELETE of the rows of a non-draft plan (lines, implementing units, targets, allocations, ceilings,
-  legal bases and their citations, duties, target groups of lines), judged on both the row's old and new plan;
+* INSERT, UPDATE or DELETE of the rows of a non-draft plan (lines, implementing units, targets, allocations, legal
+  bases and their citations, duties, target groups of lines), judged on both the row's old and new plan;
 * any UPDATE or DELETE of a signed PDF, a signed PDF for a plan that is not signed, and any UPDATE of a lifecycle step
   (DELETE only with its draft plan);
 * an amendment of another year than the plan it amends, or dated before it.
+Ceilings are no rows of a plan (they belong to an issuer and year, budgets/ceilings.py): finance records or lowers
+them whatever the plans' states, so no trigger guards them.
 A full pg_restore creates triggers after it loads the data, so backups restore (tests/plans/test_backup.py).
 What they cannot tell apart is the application itself: a client holding its database password can still walk a
 draft through submitted to signed as the application does. Keep that password to the application's server;
@@ -137,7 +139,7 @@ AMENDMENT_TRIGGER = pgtrigger.Trigger(
 
 def register_triggers() -> None:
     """Register every trigger with its model (called from PlansConfig.ready())."""
-    from budgets.models import Allocation, Ceiling
+    from budgets.models import Allocation
     from plans.models import (
         Duty,
         ImplementingUnit,
@@ -164,7 +166,7 @@ def register_triggers() -> None:
     pgtrigger.register(SIGNED_DOCUMENT_TRIGGER)(SignedDocument)
     pgtrigger.register(TRANSITION_TRIGGER)(PlanTransition)
     pgtrigger.register(AMENDMENT_TRIGGER)(Plan)
-    for model in (PlanItem, LegalBasis, Duty, Ceiling):
+    for model in (PlanItem, LegalBasis, Duty):
         pgtrigger.register(by_plan)(model)
     for model in (ImplementingUnit, Target, Allocation):
         pgtrigger.register(by_item)(model)

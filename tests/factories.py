@@ -98,5 +98,22 @@ def make_plan(*, lines: int, units_per_line: int, number: int = 9000, **blank) -
             ImplementingUnit.objects.create(item=item, unit=unit, position=position)
             Allocation.objects.create(item=item, unit=unit, source=source, amount=10_000_000)
         total += item.amount
-    Ceiling.objects.create(plan=plan, source=source, amount=total)
+    cover_with_ceiling(plan, source, total)
     return plan
+
+
+def ceilings_of(plan: Plan):
+    """The ceilings that apply to `plan`: its issuer's for its year (a queryset, for tests to change them directly)."""
+    return Ceiling.objects.filter(issuer_id=plan.issuer_id, year=plan.year)
+
+
+def cover_with_ceiling(plan: Plan, source: FundingSource, total: int) -> Ceiling:
+    """The ceiling of the plan's issuer and year for `source`, created at `total` or raised to it: ceilings belong to
+    the issuer and year, so several test plans of the city for 2026 share one."""
+    ceiling, created = Ceiling.objects.get_or_create(
+        issuer_id=plan.issuer_id, year=plan.year, source=source, defaults={"amount": total}
+    )
+    if not created and ceiling.amount < total:
+        ceiling.amount = total
+        ceiling.save(update_fields=["amount"])
+    return ceiling

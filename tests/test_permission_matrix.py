@@ -32,10 +32,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from budgets.excel import export_budget_workbook
 from budgets.forms import AllocationEditorForm
 from budgets.history import latest_change_time
-from budgets.models import Allocation
+from budgets.models import Allocation, Ceiling, FundingSource
 from lai_chau.security import AUTH_TIME_KEY
 from plans.lifecycle import plan_amend, plan_sign, plan_submit
-from plans.models import Duty, LegalBasis, Plan, PlanItem, PlanTransition, SignedDocument
+from plans.models import DocumentReference, Duty, LegalBasis, OrgUnit, Plan, PlanItem, PlanTransition, SignedDocument
 from projects.models import SubProject
 from tests.adminforms import form_data
 from tests.budgets.workbooks import with_amounts
@@ -153,6 +153,12 @@ budgets:budget_import     POST   *          login  403    200    404    403    4
 # * admin_login: the admin sends here whoever it does not let in; staff-flagged accounts (like the demo's ldtbxh and
 #   taichinh) go on to the admin, others get a page saying they have no access.
 # * plan_start_year POST starts 2025 from the 2024 plan in force (`signed`); the section editors (plan_edit_*,
+budgets:ceiling_list      GET    -          login  403    200    404    200    200     200
+budgets:ceiling_list      POST   -          login  405    405    405    405    405     405
+budgets:ceiling_add       GET    -          login  403    403    404    403    200     200
+budgets:ceiling_add       POST   -          login  403    403    404    403    done    done
+budgets:ceiling_edit      GET    -          login  403    403    404    403    200     200
+budgets:ceiling_edit      POST   -          login  403    403    404    403    done    done
 #   plan_line_*) have the allocation editor's cells: staff edit drafts only and are sent back to the plan's page
 #   otherwise. Their URLs take the section "muc-dich-yeu-cau" or the plan's first line; line_add adds sub-project 9.3.
 # * budget_import POST uploads a changed workbook: the answer is the preview (or "not a draft"), nothing is applied
@@ -163,6 +169,8 @@ budgets:budget_import     POST   *          login  403    200    404    403    4
 class Row:
     name: str
     method: str
+# * ceiling_*: ceilings belong to an issuer and year, not to a plan (no plan state); ceiling_edit is the 2024 ceiling
+#   (both signed versions' year), ceiling_add records one for 2025. Unit officers get 404 as on every internal page.
     state: str  # "-" or one of STATES
     outcomes: dict[str, str]
 
@@ -319,9 +327,25 @@ def _payload(name: str, plan: Plan | None, world: World) -> dict:
 def _args(row: Row, plan: Plan | None) -> list:
     if row.name == "plans:plan_edit_section":
         return [plan.pk, "muc-dich-yeu-cau"]
+    if name in {"budgets:ceiling_add", "budgets:ceiling_edit"}:
+        document = str(DocumentReference.objects.get(number="5114/UBND-TH").pk)
+        if name == "budgets:ceiling_edit":
+            return {"amount": "1.700.000.000", "amount_unit": "dong", "notified_by": document}
+        return {
+            "issuer": str(OrgUnit.objects.get(code="lai-chau-city").pk),
+            "year": "2025",
+            "source": str(FundingSource.objects.get(code="nstw-su-nghiep").pk),
+            "amount": "1.500",
+            "amount_unit": "trieu",
+            "notified_by": document,
+        }
     if row.name in {"plans:plan_line_edit", "plans:plan_line_remove"}:
         return [plan.pk, plan.items.first().pk]
-    return [plan.pk] if plan else []
+    if plan:
+        return [plan.pk]
+    if row.name == "budgets:ceiling_edit":
+        return [Ceiling.objects.get(year=2024).pk]
+    return []
 
 
 # The section editors' forms (by id), read out of the page as staff see it, and what each POST types over them.
@@ -406,6 +430,10 @@ def _snapshot(client) -> tuple:
     return (
         sorted(Plan.objects.values_list("pk", "status", "number")),
         sorted(Allocation.objects.values_list("pk", "amount")),
+    if name == "budgets:ceiling_add":
+        return Ceiling.objects.filter(year=2025, amount=1_500_000_000).exists()
+    if name == "budgets:ceiling_edit":
+        return Ceiling.objects.get(year=2024).amount == 1_700_000_000
         sorted(Plan.objects.values_list("pk", "purposes", "issued_on")),
         sorted(PlanItem.objects.values_list("pk", "position", "objective")),
         LegalBasis.objects.count(),
@@ -420,6 +448,8 @@ def _snapshot(client) -> tuple:
 
 
 @pytest.mark.parametrize(("row", "role"), CELLS)
+        sorted(Ceiling.objects.values_list("pk", "year", "amount", "notified_by")),
+        DocumentReference.objects.count(),
 def test_permission_matrix(world, db, client, row, role):
     plan = world.plans.get(row.state)
     url = reverse(row.name, args=_args(row, plan))

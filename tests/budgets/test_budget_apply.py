@@ -8,7 +8,7 @@ from budgets.history import latest_change_time, plan_budget_history
 from budgets.models import Allocation
 from budgets.services import BudgetEdit, BudgetRefused, StaleBudget, budget_apply
 from plans.models import ImplementingUnit, OrgUnit, Plan, PlanItem
-from tests.factories import make_plan
+from tests.factories import ceilings_of, make_plan
 
 
 def _item(plan, code) -> PlanItem:
@@ -83,7 +83,7 @@ def test_moving_money_between_lines_in_one_edit_stays_at_the_ceiling(seed, staff
 
 
 def test_a_plan_above_a_lowered_ceiling_may_move_towards_it_but_not_away(seed, staff_user, lines):
-    seed.ceilings.update(amount=1_700_000_000)
+    ceilings_of(seed).update(amount=1_700_000_000)
     ldtbxh = _unit("city-ldtbxh")
     towards = BudgetEdit(
         line_amounts={lines["4.1"].pk: 675_000_000}, allocations={(lines["4.1"].pk, ldtbxh.pk): 675_000_000}

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from budgets.checks import check_plan
 from budgets.models import Allocation
 from plans.models import ImplementingUnit, Plan, PlanItem
+from tests.factories import ceilings_of
 
 
 def _check(plan):
@@ -33,7 +34,7 @@ def test_one_dong_over_the_ceiling_fails_with_the_exact_excess(seed):
 
 
 def test_a_lowered_ceiling_leaves_the_plan_over_it(seed):
-    seed.ceilings.update(amount=1_700_000_000)
+    ceilings_of(seed).update(amount=1_700_000_000)
     assert _rules(_check(seed)) == [("ceiling_exceeded", None, 28_000_000)]
 
 
@@ -53,7 +54,7 @@ def test_line_without_implementing_unit_fails(seed):
 
 
 def test_a_source_without_ceiling_fails(seed):
-    seed.ceilings.all().delete()
+    ceilings_of(seed).delete()
     assert [v.rule for v in _check(seed).violations] == ["no_ceiling"]
 
 
@@ -62,7 +63,7 @@ def test_budget_check_command_exit_codes_and_json(seed, capsys):
     data = json.loads(capsys.readouterr().out)
     assert (data["passed"], data["total"], data["sources"][0]["ceiling"]) == (True, 1_728_000_000, 1_728_000_000)
 
-    seed.ceilings.update(amount=1_000_000_000)
+    ceilings_of(seed).update(amount=1_000_000_000)
     with pytest.raises(SystemExit) as exited:
         call_command("budget_check", str(seed.pk))
     assert exited.value.code == 1

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from budgets.services import BudgetEdit, budget_apply
 from plans.models import OrgUnit, PlanItem
+from tests.factories import ceilings_of
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -49,7 +50,7 @@ def _raise_line(plan, code, unit_code, by, based_on=None):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("with_base", [False, True], ids=["no-base", "same-base"])
 def test_two_simultaneous_saves_never_break_the_ceiling_nor_overwrite_silently(seed, staff_user, leader, with_base):
-    seed.ceilings.update(amount=1_729_000_000)  # room for one of the two raises, not both
+    ceilings_of(seed).update(amount=1_729_000_000)  # room for one of the two raises, not both
     based_on = timezone.now() if with_base else None
     outcomes = _run_together(
         _raise_line(seed, "4.1", "city-ldtbxh", staff_user, based_on),

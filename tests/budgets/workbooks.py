@@ -11,10 +11,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from budgets.excel import COL_AMOUNT, COL_CODE, COL_UNIT, SHEET_TITLE, WHOLE_LINE, export_budget_workbook
 from budgets.history import record_loaded_rows
-from budgets.models import Allocation, Ceiling, FundingSource
+from budgets.models import Allocation, FundingSource
 from plans.models import ImplementingUnit, OrgUnit, Plan, PlanItem
 from projects.models import SubProject
-from tests.factories import make_plan_shell
+from tests.factories import cover_with_ceiling, make_plan_shell
 
 AMOUNT_COLUMN = "F"
 
@@ -182,7 +182,7 @@ def bulk_plan(*, lines: int, units: int, number: int) -> Plan:
     Allocation.objects.bulk_create(
         Allocation(item=item, unit=unit, source=source, amount=amount) for item in items for unit in org_units
     )
-    Ceiling.objects.create(plan=plan, source=source, amount=amount * units * lines)
+    cover_with_ceiling(plan, source, amount * units * lines)
     record_loaded_rows(plan)
     return plan
 

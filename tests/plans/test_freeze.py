@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from beneficiaries.models import TargetGroup
 from budgets.models import Allocation, Ceiling
+from budgets.selectors import ceilings_for
 from plans.guard import PlanFrozen
 from plans.lifecycle import plan_amend, plan_sign, plan_submit
 from plans.models import (
@@ -66,7 +67,6 @@ ORM_WRITES = {
         item=_line(p, "3.2"), unit=OrgUnit.objects.get(code="city-ttyt"), source=_line(p, "3.2").source, amount=1
     ),
     "allocation deleted": lambda p: Allocation.objects.filter(item__plan=p).first().delete(),
-    "ceiling": lambda p: _save(Ceiling.objects.get(plan=p), amount=9_999_000_000),
     "implementing unit": lambda p: ImplementingUnit.objects.filter(item__plan=p).first().delete(),
     "target": lambda p: _save(Target.objects.filter(item__plan=p).first(), quantity=999),
     "duty": lambda p: _save(Duty.objects.filter(plan=p).first(), tasks="Khác"),
@@ -128,7 +128,6 @@ RAW_WRITES = {
     "line amount": lambda p: PlanItem.objects.filter(plan=p).update(amount=1),
     "line moved out": lambda p: PlanItem.objects.filter(plan=p).update(position=99),
     "allocations": lambda p: Allocation.objects.filter(item__plan=p).update(amount=999_000_000),
-    "ceiling": lambda p: Ceiling.objects.filter(plan=p).update(amount=9_999_000_000),
     "units": lambda p: ImplementingUnit.objects.filter(item__plan=p)._raw_delete(connection.alias),
     "targets": lambda p: Target.objects.filter(item__plan=p).update(quantity=1),
     "duties": lambda p: Duty.objects.filter(plan=p).update(tasks="x"),
@@ -161,8 +160,6 @@ def test_the_database_lets_drafts_change_and_a_submitted_plan_move_on(seed, staf
     plan_submit(plan=seed, by=staff_user)
     with _refused_by_the_database():
         Plan.objects.filter(pk=seed.pk).update(summary="Sửa lúc đang trình ký")
-    with _refused_by_the_database():
-        Ceiling.objects.filter(plan=seed).update(amount=1)
     assert Plan.objects.filter(pk=seed.pk).update(status="draft") == 1  # sent back: a draft again
 
 
@@ -319,7 +316,6 @@ def test_an_amendment_copies_every_field_target_groups_included(signed, staff_us
         (Target.objects.filter(item__plan=signed), Target.objects.filter(item__plan=amendment)),
         (ImplementingUnit.objects.filter(item__plan=signed), ImplementingUnit.objects.filter(item__plan=amendment)),
         (Allocation.objects.filter(item__plan=signed), Allocation.objects.filter(item__plan=amendment)),
-        (Ceiling.objects.filter(plan=signed), Ceiling.objects.filter(plan=amendment)),
     ]
     for originals, copies in pairs:
         assert [fields(o) for o in originals.order_by("pk")] == [fields(c) for c in copies.order_by("pk")]
@@ -328,6 +324,9 @@ def test_an_amendment_copies_every_field_target_groups_included(signed, staff_us
     for original, copy in zip(pairs[1][0].order_by("pk"), pairs[1][1].order_by("pk"), strict=True):
         assert set(copy.references.all()) == set(original.references.all())
     assert ("3.2", 342_000_000) in [(i.code, i.amount) for i in PlanItem.objects.filter(plan=amendment)]
+    # Ceilings are the issuer's for the year, not copied: the amendment is measured against the same one.
+    assert [c.pk for c in ceilings_for(amendment)] == [c.pk for c in ceilings_for(signed)] != []
+    assert Ceiling.objects.count() == 1
 
 
 def test_no_signed_pdf_can_be_attached_to_a_plan_that_was_not_signed(seed, leader):

@@ -16,6 +16,7 @@ from budgets.models import Allocation
 from budgets.services import BudgetEdit, budget_apply
 from plans.lifecycle import plan_amend, plan_sign, plan_submit
 from plans.models import Plan, PlanItem, PlanTransition, SignedDocument
+from tests.factories import ceilings_of
 from tests.pagetext import visible_text
 
 # Unit officers do not see drafts or submitted plans at all (404): tests/test_permission_matrix.py covers them.
@@ -63,7 +64,7 @@ def test_sending_back_needs_a_reason_and_is_shown_on_the_plan(client, seed, staf
 
 def test_signing_is_refused_while_a_budget_rule_fails(client, seed, staff_user, leader):
     plan_submit(plan=seed, by=staff_user)
-    seed.ceilings.update(amount=1_700_000_000)  # the province lowered it while the plan awaited signing
+    ceilings_of(seed).update(amount=1_700_000_000)  # the province lowered it while the plan awaited signing
     client.force_login(leader)
     response = client.post(reverse("plans:plan_sign", args=[seed.pk]), follow=True)
     text = visible_text(response.content)
@@ -104,7 +105,6 @@ def test_a_signed_plan_cannot_be_changed_through_any_path(client, seed, staff_us
         f"/quan-tri/plans/planitem/{item.pk}/change/",
         f"/quan-tri/plans/plan/{seed.pk}/change/",
         f"/quan-tri/budgets/allocation/{Allocation.objects.get(item=item).pk}/change/",
-        f"/quan-tri/budgets/ceiling/{seed.ceilings.get().pk}/change/",
     ]:
         assert client.post(url, {"amount": "1"}).status_code == 403
         assert client.post(url.replace("/change/", "/delete/"), {"post": "yes"}).status_code == 403
@@ -131,7 +131,8 @@ def test_amendment_starts_as_a_copy_with_its_own_number_and_shows_what_changed(c
     assert sorted(amendment.items.values_list("amount", flat=True)) == sorted(
         seed.items.values_list("amount", flat=True)
     )
-    assert amendment.legal_bases.count() == 2 and amendment.duties.count() == 3 and amendment.ceilings.count() == 1
+    assert amendment.legal_bases.count() == 2 and amendment.duties.count() == 3
+    assert list(ceilings_of(amendment)) == list(ceilings_of(seed))  # the issuer's for the year, not copied
 
     line_2 = amendment.items.get(project__code="2", sub_project=None)
     line_7_2 = amendment.items.get(sub_project__code="7.2")

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import make_plan
+from tests.factories import ceilings_of, make_plan
 from tests.pagetext import visible_text
 
 
@@ -69,7 +69,7 @@ def test_plan_page_shows_the_budget_table_against_the_ceiling(client, seed, staf
 
 
 def test_plan_page_shows_an_excess_over_the_ceiling(client, seed, staff_user):
-    ceiling = seed.ceilings.get()
+    ceiling = ceilings_of(seed).get()
     ceiling.amount = 1_727_000_000
     ceiling.save(update_fields=["amount"])
     client.force_login(staff_user)

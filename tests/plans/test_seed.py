@@ -10,6 +10,7 @@ from django.conf import settings
 from budgets.models import Allocation
 from lai_chau.text import collapse_whitespace
 from plans.models import Plan, PlanItem, Target
+from tests.factories import ceilings_of
 from tests.pagetext import visible_text
 
 SOURCE = Path(settings.BASE_DIR) / "fixtures" / "source" / "ke-hoach-4159-KH-UBND-2023.txt"
@@ -62,7 +63,7 @@ def test_line_amounts_are_exact_and_the_total_equals_the_ceiling(seed):
         "7.1": 51_000_000,
         "7.2": 22_000_000,
     }
-    ceiling = seed.ceilings.get()
+    ceiling = ceilings_of(seed).get()
     assert sum(amounts.values()) == ceiling.amount == 1_728_000_000
     assert ceiling.source.code == "nstw-su-nghiep"
     assert str(ceiling.notified_by) == "Công văn số 5114/UBND-TH ngày 28/12/2023 của UBND tỉnh Lai Châu"

@@ -17,6 +17,9 @@ from plans.seeding import load_missing
 
 REFERENCE_FIXTURES = ["catalogue", "funding_sources", "target_groups", "org_units"]
 SEED_PLAN_FIXTURE = "plan-4159-KH-UBND-2024"
+# The ceilings the province notified (per issuer, year and source), with their documents: added where missing, a
+# ceiling finance changed is kept as it is.
+CEILING_FIXTURE = "ceilings"
 SEED_PLAN_KEY = ("lai-chau-city", 2024, 4159)
 DEMO_PASSWORD = "laichau2024"
 # Every demo account joins this group: a production server refuses to start while one is active (lai_chau/checks.py).
@@ -58,6 +61,7 @@ class Command(BaseCommand):
                 call_command("loaddata", SEED_PLAN_FIXTURE, verbosity=0)
                 record_loaded_rows(Plan.objects.get_by_natural_key(*SEED_PLAN_KEY))
                 self.stdout.write("Đã nạp Kế hoạch 4159/KH-UBND năm 2024.")
+            load_missing(CEILING_FIXTURE)
             groups = ensure_role_groups()
             if not no_accounts:
                 self._create_accounts(groups)
