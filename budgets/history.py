@@ -28,10 +28,10 @@ REASON_LABELS = {
     REASON_ADMIN: _("admin"),
     REASON_SEED: _("loaded from the source document"),
     REASON_AMENDMENT: _("copied into an amendment"),
-    REASON_PLAN_EDITOR: _("plan editor"),
-    REASON_YEAR_COPY: _("copied from plan"),
     REASON_CEILING_FORM: _("ceiling form"),
     REASON_CEILING_MERGED: _("merged: one ceiling per issuer, year and source"),
+    REASON_PLAN_EDITOR: _("plan editor"),
+    REASON_YEAR_COPY: _("copied from plan"),
     REASON_YEAR_START: _("new plan of the year"),
 }
 

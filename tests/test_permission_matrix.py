@@ -147,30 +147,30 @@ budgets:allocation_edit   POST   submitted  login  403    302    404    403    4
 budgets:allocation_edit   POST   draft      login  403    done   404    403    403     done
 budgets:budget_import     GET    *          login  403    200    404    403    403     200
 budgets:budget_import     POST   *          login  403    200    404    403    403     200
-"""
-# Notes on particular cells:
-# * login POST posts the staff account's credentials; a logged-in user is sent on by the login page.
-# * admin_login: the admin sends here whoever it does not let in; staff-flagged accounts (like the demo's ldtbxh and
-#   taichinh) go on to the admin, others get a page saying they have no access.
-# * plan_start_year POST starts 2025 from the 2024 plan in force (`signed`); the section editors (plan_edit_*,
 budgets:ceiling_list      GET    -          login  403    200    404    200    200     200
 budgets:ceiling_list      POST   -          login  405    405    405    405    405     405
 budgets:ceiling_add       GET    -          login  403    403    404    403    200     200
 budgets:ceiling_add       POST   -          login  403    403    404    403    done    done
 budgets:ceiling_edit      GET    -          login  403    403    404    403    200     200
 budgets:ceiling_edit      POST   -          login  403    403    404    403    done    done
+"""
+# Notes on particular cells:
+# * login POST posts the staff account's credentials; a logged-in user is sent on by the login page.
+# * admin_login: the admin sends here whoever it does not let in; staff-flagged accounts (like the demo's ldtbxh and
+#   taichinh) go on to the admin, others get a page saying they have no access.
+# * plan_start_year POST starts 2025 from the 2024 plan in force (`signed`); the section editors (plan_edit_*,
 #   plan_line_*) have the allocation editor's cells: staff edit drafts only and are sent back to the plan's page
 #   otherwise. Their URLs take the section "muc-dich-yeu-cau" or the plan's first line; line_add adds sub-project 9.3.
 # * budget_import POST uploads a changed workbook: the answer is the preview (or "not a draft"), nothing is applied
 #   before the confirmation.
+# * ceiling_*: ceilings belong to an issuer and year, not to a plan (no plan state); ceiling_edit is the 2024 ceiling
+#   (both signed versions' year), ceiling_add records one for 2025. Unit officers get 404 as on every internal page.
 
 
 @dataclass(frozen=True)
 class Row:
     name: str
     method: str
-# * ceiling_*: ceilings belong to an issuer and year, not to a plan (no plan state); ceiling_edit is the 2024 ceiling
-#   (both signed versions' year), ceiling_add records one for 2025. Unit officers get 404 as on every internal page.
     state: str  # "-" or one of STATES
     outcomes: dict[str, str]
 
@@ -321,12 +321,6 @@ def _payload(name: str, plan: Plan | None, world: World) -> dict:
             "issued_on": "20/12/2024",
             "place": "Thành phố Lai Châu",
         }
-    return {}
-
-
-def _args(row: Row, plan: Plan | None) -> list:
-    if row.name == "plans:plan_edit_section":
-        return [plan.pk, "muc-dich-yeu-cau"]
     if name in {"budgets:ceiling_add", "budgets:ceiling_edit"}:
         document = str(DocumentReference.objects.get(number="5114/UBND-TH").pk)
         if name == "budgets:ceiling_edit":
@@ -339,6 +333,12 @@ def _args(row: Row, plan: Plan | None) -> list:
             "amount_unit": "trieu",
             "notified_by": document,
         }
+    return {}
+
+
+def _args(row: Row, plan: Plan | None) -> list:
+    if row.name == "plans:plan_edit_section":
+        return [plan.pk, "muc-dich-yeu-cau"]
     if row.name in {"plans:plan_line_edit", "plans:plan_line_remove"}:
         return [plan.pk, plan.items.first().pk]
     if plan:
@@ -422,6 +422,10 @@ def _effect(name: str, plan: Plan | None, client, world: World, sent: dict) -> b
         return client.session.get("_auth_user_id") == str(world.users["staff"].pk)
     if name == "logout":
         return "_auth_user_id" not in client.session
+    if name == "budgets:ceiling_add":
+        return Ceiling.objects.filter(year=2025, amount=1_500_000_000).exists()
+    if name == "budgets:ceiling_edit":
+        return Ceiling.objects.get(year=2024).amount == 1_700_000_000
     raise AssertionError(f"no effect known for {name}: say in _effect what 'done' means")
 
 
@@ -430,16 +434,14 @@ def _snapshot(client) -> tuple:
     return (
         sorted(Plan.objects.values_list("pk", "status", "number")),
         sorted(Allocation.objects.values_list("pk", "amount")),
-    if name == "budgets:ceiling_add":
-        return Ceiling.objects.filter(year=2025, amount=1_500_000_000).exists()
-    if name == "budgets:ceiling_edit":
-        return Ceiling.objects.get(year=2024).amount == 1_700_000_000
         sorted(Plan.objects.values_list("pk", "purposes", "issued_on")),
         sorted(PlanItem.objects.values_list("pk", "position", "objective")),
         LegalBasis.objects.count(),
         Duty.objects.count(),
         SignedDocument.objects.count(),
         PlanTransition.objects.count(),
+        sorted(Ceiling.objects.values_list("pk", "year", "amount", "notified_by")),
+        DocumentReference.objects.count(),
         client.session.get("_auth_user_id"),
     )
 
@@ -448,8 +450,6 @@ def _snapshot(client) -> tuple:
 
 
 @pytest.mark.parametrize(("row", "role"), CELLS)
-        sorted(Ceiling.objects.values_list("pk", "year", "amount", "notified_by")),
-        DocumentReference.objects.count(),
 def test_permission_matrix(world, db, client, row, role):
     plan = world.plans.get(row.state)
     url = reverse(row.name, args=_args(row, plan))
