@@ -22,6 +22,8 @@ REASON_PLAN_EDITOR = "plan-editor"  # plans/editing.py: the section editors of a
 # plans/year.py: a new year's plan; the copy's reason names the source, "year-copy 4159/KH-UBND (2024)"
 REASON_YEAR_COPY = "year-copy"
 REASON_YEAR_START = "year-start"
+# plans/lifecycle.py plan_discard: a draft deleted with its rows; the reason names it, "discard 1600/KH-UBND"
+REASON_DISCARD = "discard"
 REASON_LABELS = {
     REASON_EDITOR: _("allocation editor"),
     REASON_IMPORT: _("Excel import"),
@@ -33,6 +35,7 @@ REASON_LABELS = {
     REASON_PLAN_EDITOR: _("plan editor"),
     REASON_YEAR_COPY: _("copied from plan"),
     REASON_YEAR_START: _("new plan of the year"),
+    REASON_DISCARD: _("draft discarded"),
 }
 
 

@@ -18,7 +18,7 @@ class AmendmentForm(forms.Form):
     number = DocumentNumberField(label=_("Number and symbol of the amendment"))
     issued_on = forms.DateField(label=_("Issued on"), widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}))
 
-    def __init__(self, *args, plan: Plan, **kwargs):
+    def __init__(self, *args, plan: Plan | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.plan = plan  # the version amended: its date is the earliest the amendment may carry, its year is kept
 
@@ -26,7 +26,7 @@ class AmendmentForm(forms.Form):
         from plans.lifecycle import amendment_date_error
 
         issued_on = self.cleaned_data["issued_on"]
-        if issued_on < self.plan.issued_on:
+        if self.plan is not None and issued_on < self.plan.issued_on:
             raise amendment_date_error(self.plan)
         return issued_on
 

@@ -10,13 +10,14 @@ import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import router, transaction
+from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
-from budgets.history import REASON_AMENDMENT
+from budgets.history import REASON_AMENDMENT, REASON_DISCARD
 from budgets.models import Allocation
 from lai_chau.history import user_display_name
 from plans.completeness import problems
@@ -227,6 +228,57 @@ def _copy_money(source: Plan, copy: Plan, *, by) -> None:
         for a in Allocation.objects.filter(item__plan=source)
     ]
     bulk_create_with_history(allocations, Allocation, default_user=by, default_change_reason=REASON_AMENDMENT)
+
+
+@dataclass(frozen=True)
+class Discarded:
+    """What plan_discard deleted, for the message that says so."""
+
+    number: str
+    lines: int
+    total: int
+    amended: Plan | None
+
+
+def why_not_discardable(plan: Plan) -> str | None:
+    """Only a draft is discarded (design.md §13): a submitted plan is sent back first, a signed one never goes."""
+    if plan.status == Plan.Status.SIGNED:
+        return _("Plan %(number)s is signed: a signed version is never deleted. To change it, make an amendment.") % {
+            "number": plan.document_number
+        }
+    if plan.status != Plan.Status.DRAFT:
+        return _(
+            "Plan %(number)s is submitted for signing: only a draft can be discarded (leadership may send it back to "
+            "draft first)."
+        ) % {"number": plan.document_number}
+    return None
+
+
+@transaction.atomic
+def plan_discard(*, plan: Plan, by) -> Discarded:
+    """Delete a draft plan or draft amendment with its lines, units, allocations, targets, legal bases and duties.
+
+    Every deleted row gets a history record naming who discarded it and which plan ("discard 1600/KH-UBND"). The
+    guard and, on PostgreSQL, the triggers refuse the same deletion for any plan that is not a draft."""
+    locked = Plan.objects.select_for_update().get(pk=plan.pk)
+    if (refusal := why_not_discardable(locked)) is not None:
+        raise ValidationError(refusal, code="not_draft")
+    items = list(locked.items.values_list("amount", flat=True))
+    discarded = Discarded(locked.document_number, len(items), sum(items), locked.amends)
+    collector = Collector(using=router.db_for_write(Plan, instance=locked))
+    try:
+        collector.collect([locked])
+    except (ProtectedError, RestrictedError):
+        raise ValidationError(
+            _("Plan %(number)s is referred to by other records: it cannot be discarded.")
+            % {"number": locked.document_number},
+            code="referred_to",
+        ) from None
+    for rows in collector.data.values():
+        for row in rows:  # the very instances whose post_delete records the history
+            row._history_user, row._change_reason = by, f"{REASON_DISCARD} {discarded.number}"
+    collector.delete()
+    return discarded
 
 
 def verified_signed_pdf(plan: Plan) -> bytes:

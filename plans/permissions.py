@@ -112,6 +112,11 @@ def can_amend_plans(user: AbstractBaseUser) -> bool:
     return can_edit_budgets(user)
 
 
+def can_discard_plans(user: AbstractBaseUser) -> bool:
+    """LĐ-TBXH staff discard drafts (the lifecycle refuses anything but a draft: signed versions are never deleted)."""
+    return can_edit_budgets(user)
+
+
 def can_sign_plans(user: AbstractBaseUser) -> bool:
     """Leadership signs or sends back a submitted plan."""
     return user.is_authenticated and (user.is_superuser or role_of(user) == Role.LEADERSHIP)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("ke-hoach/<int:pk>/tra-lai/", views.plan_return_view, name="plan_return"),
     path("ke-hoach/<int:pk>/dieu-chinh/", views.plan_amend_view, name="plan_amend"),
     path("ke-hoach/<int:pk>/so-sanh/", views.plan_compare, name="plan_compare"),
+    path("ke-hoach/<int:pk>/huy-du-thao/", views.plan_discard_view, name="plan_discard"),
     # A new plan year and the section editors of a draft (plans/edit_views.py); fixed paths before <slug:section>.
     path("ke-hoach/nam-moi/", edit_views.plan_start_year, name="plan_start_year"),
     path("ke-hoach/<int:pk>/sua/can-cu/", edit_views.plan_edit_legal_bases, name="plan_edit_legal_bases"),

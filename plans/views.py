@@ -3,13 +3,16 @@ import io
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from budgets.checks import check_plan, violations_by_line
+from lai_chau.money import format_million
 from lai_chau.security import confirm_password, recently_authenticated
 from plans.comparison import compare_plans
 from plans.completeness import plan_checklist
@@ -20,16 +23,19 @@ from plans.lifecycle import (
     Signature,
     SignedPdfAltered,
     plan_amend,
+    plan_discard,
     plan_pdf_bytes,
     plan_pdf_filename,
     plan_return,
     plan_sign,
     plan_submit,
     why_not_amendable,
+    why_not_discardable,
 )
 from plans.models import Plan
 from plans.permissions import (
     can_amend_plans,
+    can_discard_plans,
     can_edit_plans,
     can_read_budget_history,
     can_read_drafts,
@@ -84,6 +90,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "signing_configured": signing_configured(),
         "can_submit": can_submit_plans(request.user),
         "can_amend": can_amend_plans(request.user),
+        "can_discard": can_discard_plans(request.user),
         "can_sign": can_sign_plans(request.user),
         "can_read_history": can_read_budget_history(request.user, plan),
         "can_read_drafts": can_read_drafts(request.user),
@@ -178,6 +185,38 @@ def plan_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect(amendment)
     return render(request, "plans/plan_amend.html", {"plan": plan, "form": form})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def plan_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: what discarding the draft deletes (a confirmation page); POST: discard it, then say what happened."""
+    lines = Count("items", distinct=True)
+    plan = plan_or_404(request.user, pk, Plan.objects.select_related("amends").with_total().annotate(lines=lines))
+    _require(can_discard_plans(request.user))
+    if (refusal := why_not_discardable(plan)) is not None:
+        messages.error(request, refusal)
+        return redirect(plan)
+    if request.method != "POST":
+        return render(request, "plans/plan_discard.html", {"plan": plan})
+    try:
+        discarded = plan_discard(plan=plan, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(plan)
+    done = ngettext(
+        "Draft %(number)s was discarded: %(lines)s line, %(total)s million đồng in total.",
+        "Draft %(number)s was discarded: %(lines)s lines, %(total)s million đồng in total.",
+        discarded.lines,
+    ) % {"number": discarded.number, "lines": discarded.lines, "total": format_million(discarded.total)}
+    if discarded.amended is None:
+        messages.success(request, done)
+        return redirect("plans:plan_list")
+    back = _("Plan %(number)s, which it would have amended, is unchanged.") % {
+        "number": discarded.amended.document_number
+    }
+    messages.success(request, f"{done} {back}")
+    return redirect(discarded.amended)
 
 
 @require_safe

@@ -85,6 +85,12 @@ plans:plan_amend          GET    draft      login  403    302    404    403    4
 plans:plan_amend          POST   signed     login  403    done   403    403    403     done
 plans:plan_amend          POST   submitted  login  403    302    404    403    403     302
 plans:plan_amend          POST   draft      login  403    302    404    403    403     302
+plans:plan_discard        GET    signed     login  403    302    403    403    403     302
+plans:plan_discard        GET    submitted  login  403    302    404    403    403     302
+plans:plan_discard        GET    draft      login  403    200    404    403    403     200
+plans:plan_discard        POST   signed     login  403    302    403    403    403     302
+plans:plan_discard        POST   submitted  login  403    302    404    403    403     302
+plans:plan_discard        POST   draft      login  403    done   404    403    403     done
 plans:plan_start_year       GET    -          login  403    200    403    403    403     200
 plans:plan_start_year       POST   -          login  403    done   403    403    403     done
 plans:plan_edit_section     GET    signed     login  403    302    404    403    403     302
@@ -405,7 +411,7 @@ def _effect(name: str, plan: Plan | None, client, world: World, sent: dict) -> b
         return _editor_effect(name, plan, sent)
     if name == "plans:plan_start_year":
         return Plan.objects.filter(year=2025, number=512, status=Plan.Status.DRAFT).exists()
-    status = plan and Plan.objects.get(pk=plan.pk).status
+    status = plan and Plan.objects.filter(pk=plan.pk).values_list("status", flat=True).first()  # None: discarded
     if name == "plans:plan_submit":
         return status == Plan.Status.SUBMITTED
     if name == "plans:plan_sign":
@@ -414,6 +420,8 @@ def _effect(name: str, plan: Plan | None, client, world: World, sent: dict) -> b
         return status == Plan.Status.DRAFT
     if name == "plans:plan_amend":
         return Plan.objects.filter(amends=plan, number=AMENDMENT_NUMBER).exists()
+    if name == "plans:plan_discard":
+        return not Plan.objects.filter(pk=plan.pk).exists()
     if name == "budgets:allocation_edit":
         typed = next(key for key, value in sent.items() if key.startswith("alloc_") and value == "1")
         _, item_id, unit_id = typed.split("_")
