@@ -148,9 +148,9 @@ def test_amendment_starts_as_a_copy_with_its_own_number_and_shows_what_changed(c
     )
     Plan.objects.filter(pk=amendment.pk).update(summary=amendment.summary + " (điều chỉnh)")
     text = visible_text(client.get(reverse("plans:plan_compare", args=[amendment.pk])).content)
-    assert "7.2 Giám sát, đánh giá" in text and "22 12 -10" in text
-    assert "530 540 +10" in text
-    assert "Trích yếu" in text and "(điều chỉnh)" in text
+    assert "7.2 Giám sát, đánh giá nội dung thay đổi Kinh phí: 22 → 12 (-10)" in text
+    assert "Kinh phí: 530 → 540 (+10)" in text and "Tổng kinh phí: 1.728 → 1.728 triệu đồng (không đổi)" in text
+    assert "Trích yếu" in text and "[thêm:] (điều chỉnh)" in text
     listing = visible_text(client.get("/").content)
     assert "4159/KH-UBND" in listing and "Đang có hiệu lực" in listing and "kế hoạch điều chỉnh" in listing
     assert "Bản điều chỉnh đang soạn: Kế hoạch số 1520/KH-UBND" in listing
