@@ -54,8 +54,8 @@ class GuardedAdminMixin(ReadOnlyAmountsMixin, AuditedAdminMixin):
         except (ValidationError, ValueError, TypeError):
             raise Http404(_("No such record: “%(id)s” is not a valid id.") % {"id": value}) from None
 
-    # The money rules a write here may not break or worsen (design.md §6). A ceiling admin overrides it: a ceiling
-    # the province lowered must be recorded even when the plan is above it; the plan then fails its checks loudly.
+    # The money rules a write here may not break or worsen (design.md §6). (Ceilings are not written here: finance
+    # records them, lowered or not, through budgets.ceilings.record_ceiling; the admin only shows them.)
     guarded_rules = MONEY_RULES
 
     def _guarded(self, request, view, *args, **kwargs):
