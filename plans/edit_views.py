@@ -194,12 +194,20 @@ def plan_edit_legal_bases(request: HttpRequest, pk: int) -> HttpResponse:
     bases = _bases(plan)
     documents = document_choices(DocumentReference.objects.all())
     mark = editing.based_on(editing.legal_bases_state(bases))
-    initial = [{"id": b.pk, "text": b.text, "references": [r.pk for r in b.references.all()]} for b in bases]
+
+    def rows_of(bases):
+        return [{"id": b.pk, "text": b.text, "references": [r.pk for r in b.references.all()]} for b in bases]
+
+    initial = rows_of(bases)
 
     def build(data, mark):
         return (
             BasedOnForm(data, initial={"based_on": mark}),
-            BasisFormSet(data, initial=initial, prefix="can-cu", form_kwargs={"documents": documents}),
+            # A posted formset is read as posted (ids included), never against the rows as they are now: a row
+            # someone else added or deleted since must not turn the officer's rows into errors (the stale check says).
+            BasisFormSet(
+                data, initial=None if data else initial, prefix="can-cu", form_kwargs={"documents": documents}
+            ),
         )
 
     return _formset_page(
@@ -210,14 +218,19 @@ def plan_edit_legal_bases(request: HttpRequest, pk: int) -> HttpResponse:
         save=lambda formset, based_on: editing.save_legal_bases(
             plan=plan, rows=formset.rows(), by=request.user, based_on=based_on
         ),
-        current_mark=lambda: editing.based_on(editing.legal_bases_state(_bases(plan))),
+        current=lambda: _now(editing.legal_bases_state, rows_of, _bases(plan)),
         template="plans/edit/legal_bases.html",
         saved=_("Saved: the legal bases."),
         anchor="can-cu",
     )
 
 
-def _formset_page(request, plan, build, mark, *, save, current_mark, template, saved, anchor, extra=None):
+def _now(state, rows_of, rows) -> tuple[str, list[dict]]:
+    """The mark of a list section as it is now, and its rows as a formset's initial."""
+    return editing.based_on(state(rows)), rows_of(rows)
+
+
+def _formset_page(request, plan, build, mark, *, save, current, template, saved, anchor, extra=None):
     """A page editing a list of rows: save in one go, or add an empty row ("add_row") without saving."""
     data = request.POST if request.method == "POST" else None
     if data is not None and "add_row" in data:
@@ -229,7 +242,8 @@ def _formset_page(request, plan, build, mark, *, save, current_mark, template, s
             save(formset, form.cleaned_data["based_on"])
         except StaleSection as error:
             stale = error.changes
-            form, formset = build(rebased(request.POST, current_mark()), mark)
+            now, rows = current()
+            form, formset = build(_stale_rows(rebased(request.POST, now), formset.prefix, rows), mark)
             formset.is_valid()
         except PlanFrozen as error:
             return _frozen(request, plan, error)
@@ -242,6 +256,47 @@ def _formset_page(request, plan, build, mark, *, save, current_mark, template, s
             return _back_to(plan, anchor)
     context = _context(plan, form=form, formset=formset, stale=stale, refused=refused, **(extra or {}))
     return render(request, template, context)
+
+
+def _stale_rows(data, prefix: str, rows: list[dict]):
+    """The posted rows of a page that went stale, shown again with what the officer typed: rows someone else deleted
+    since are dropped, rows someone else added are shown after the officer's existing rows (as they are now), so that
+    saving again keeps them unless the officer marks them for deletion."""
+    data = data.copy()
+    try:
+        total = int(data.get(f"{prefix}-TOTAL_FORMS", "0"))
+    except ValueError:
+        return data
+    current = {row["id"]: row for row in rows}
+    existing, new, seen = [], [], set()
+    for index in range(total):
+        head = f"{prefix}-{index}-"
+        keys = [key for key in data if key.startswith(head)]
+        posted = {key[len(head) :]: data.getlist(key) for key in keys}
+        for key in keys:
+            del data[key]
+        pk = (posted.get("id") or [""])[0]
+        if not pk.isdigit():
+            new.append(posted)
+        elif int(pk) in current and int(pk) not in seen:
+            seen.add(int(pk))
+            existing.append(posted)
+    for pk, row in current.items():
+        if pk not in seen:
+            existing.append(
+                {
+                    name: [str(v) for v in value]
+                    if isinstance(value, list | tuple)
+                    else ["" if value is None else str(value)]
+                    for name, value in row.items()
+                }
+            )
+    for index, posted in enumerate(existing + new):
+        for name, values in posted.items():
+            data.setlist(f"{prefix}-{index}-{name}", values)
+    data[f"{prefix}-TOTAL_FORMS"] = str(len(existing) + len(new))
+    data[f"{prefix}-INITIAL_FORMS"] = str(len(existing))
+    return data
 
 
 def _with_one_more_row(data, prefix: str):
@@ -267,12 +322,16 @@ def plan_edit_duties(request: HttpRequest, pk: int) -> HttpResponse:
     known = {u.pk for u in valid}
     units += [(d.unit_id, d.unit.name) for d in duties if d.unit_id and d.unit_id not in known]
     mark = editing.based_on(editing.duties_state(duties))
-    initial = [{"id": d.pk, "assignee": d.assignee, "unit": d.unit_id, "tasks": d.tasks} for d in duties]
+
+    def rows_of(duties):
+        return [{"id": d.pk, "assignee": d.assignee, "unit": d.unit_id, "tasks": d.tasks} for d in duties]
+
+    initial = rows_of(duties)
 
     def build(data, mark):
         return (
             BasedOnForm(data, initial={"based_on": mark}),
-            DutyFormSet(data, initial=initial, prefix="nhiem-vu", form_kwargs={"units": units}),
+            DutyFormSet(data, initial=None if data else initial, prefix="nhiem-vu", form_kwargs={"units": units}),
         )
 
     return _formset_page(
@@ -283,7 +342,7 @@ def plan_edit_duties(request: HttpRequest, pk: int) -> HttpResponse:
         save=lambda formset, based_on: editing.save_duties(
             plan=plan, rows=formset.rows(), by=request.user, based_on=based_on
         ),
-        current_mark=lambda: editing.based_on(editing.duties_state(list(plan.duties.all()))),
+        current=lambda: _now(editing.duties_state, rows_of, list(plan.duties.all())),
         template="plans/edit/duties.html",
         saved=_("Saved: the duties."),
         anchor="to-chuc-thuc-hien",
@@ -400,7 +459,7 @@ def plan_line_edit(request: HttpRequest, pk: int, item: int) -> HttpResponse:
     def build(data, mark):
         return (
             LineForm(data, initial=line_initial(line, mark), groups=groups, units=units),
-            TargetFormSet(data, initial=target_initial(line), prefix="chi-tieu"),
+            TargetFormSet(data, initial=None if data else target_initial(line), prefix="chi-tieu"),
         )
 
     mark = editing.based_on(editing.line_state(line))
@@ -424,7 +483,8 @@ def plan_line_edit(request: HttpRequest, pk: int, item: int) -> HttpResponse:
         except StaleSection as error:
             stale = error.changes
             current = _line(plan, item)
-            form, formset = build(rebased(request.POST, editing.based_on(editing.line_state(current))), mark)
+            now = rebased(request.POST, editing.based_on(editing.line_state(current)))
+            form, formset = build(_stale_rows(now, "chi-tieu", target_initial(current)), mark)
             form.is_valid()
             formset.is_valid()
         except PlanFrozen as error:

@@ -741,3 +741,95 @@ def test_bad_rows_are_refused_next_to_the_field(client, seed, staff):
     response = client.post(lines, _form(client, lines, "lines-form") | {"move": ["sideways:1"]})
     assert response.status_code == 200 and "Hãy chọn nội dung cần chuyển." in _text(response)
     assert _state(seed) == before
+
+
+STALE = "Người khác đã sửa phần này của kế hoạch sau khi bạn mở trang. Chưa có gì được lưu."
+
+
+def _other_adds_and_deletes(seed, who, editor: str, *, add: bool) -> None:
+    """Another officer adds a row at the end (add) or deletes the last row, through the same service."""
+    if editor == "legal_bases":
+        bases = list(seed.legal_bases.prefetch_related("references"))
+        rows = [editing.BasisRow(pk=b.pk, text=b.text, references=[r.pk for r in b.references.all()]) for b in bases]
+        if add:
+            rows.append(editing.BasisRow(pk=None, text="Căn cứ chị Mai thêm;", references=[]))
+        else:
+            rows[-1].delete = True
+        editing.save_legal_bases(
+            plan=seed, rows=rows, by=who, based_on=editing.based_on(editing.legal_bases_state(bases))
+        )
+    elif editor == "duties":
+        duties = list(seed.duties.all())
+        rows = [editing.DutyRow(pk=d.pk, assignee=d.assignee, unit_id=d.unit_id, tasks=d.tasks) for d in duties]
+        if add:
+            rows.append(editing.DutyRow(pk=None, assignee="Phòng chị Mai thêm", unit_id=None, tasks="Việc thêm."))
+        else:
+            rows[-1].delete = True
+        editing.save_duties(plan=seed, rows=rows, by=who, based_on=editing.based_on(editing.duties_state(duties)))
+    else:
+        line = editing._line_for_edit(seed, _line(seed, "4.1").pk)
+        targets = [
+            editing.TargetRow(pk=t.pk, description=t.description, quantity=t.quantity, measure=t.measure)
+            for t in line.targets.all()
+        ]
+        if add:
+            targets.append(editing.TargetRow(pk=None, description="Chỉ tiêu chị Mai thêm", quantity=7, measure="người"))
+        else:
+            targets[-1].delete = True
+        editing.save_line(
+            plan=seed,
+            item_id=line.pk,
+            values={},
+            target_groups=[g.pk for g in line.target_groups.all()],
+            units=[iu.unit_id for iu in line.implementing_units.all()],
+            targets=targets,
+            by=who,
+            based_on=editing.based_on(editing.line_state(line)),
+        )
+
+
+def _rows(seed, editor: str) -> list[str]:
+    if editor == "legal_bases":
+        return [b.text for b in seed.legal_bases.all()]
+    if editor == "duties":
+        return [d.assignee for d in seed.duties.all()]
+    return [t.description for t in _line(seed, "4.1").targets.all()]
+
+
+@pytest.mark.parametrize("add", [True, False], ids=["row-added", "row-deleted"])
+@pytest.mark.parametrize(
+    ("editor", "form_id", "field"),
+    [
+        ("legal_bases", "legal-bases-form", "can-cu-0-text"),
+        ("duties", "duties-form", "nhiem-vu-0-assignee"),
+        ("line", "line-form", "objective"),
+    ],
+)
+def test_rows_added_or_deleted_by_someone_else_give_the_stale_notice_not_a_stuck_form(
+    client, seed, staff, other_staff, editor, form_id, field, add
+):
+    url = {
+        "legal_bases": _url("plan_edit_legal_bases", seed),
+        "duties": _url("plan_edit_duties", seed),
+        "line": _url("plan_line_edit", seed, _line(seed, "4.1").pk),
+    }[editor]
+    if editor == "line":  # the line needs a target of its own to delete
+        line = _line(seed, "4.1")
+        Target.objects.create(item=line, position=9, description="Chỉ tiêu cũ", quantity=3, measure="người")
+    mine = _form(client, url, form_id) | {field: ["Của tôi"]}  # with its blank new row
+    _other_adds_and_deletes(seed, other_staff, editor, add=add)
+    theirs = _rows(seed, editor)
+    before = _state(seed)
+    response = client.post(url, mine)
+    text = _text(response)
+    assert response.status_code == 200 and STALE in text and "Lò Thị Mai" in text
+    assert "Trường này là bắt buộc." not in text and "không thuộc" not in text
+    assert _state(seed) == before
+    kept = form_data(response.content, form_id)
+    assert kept[field] == ["Của tôi"]
+    assert client.post(url, kept).status_code == 302  # saving again confirms the officer's version
+    after = _rows(seed, editor)
+    if editor != "line":
+        assert after == ["Của tôi", *theirs[1:]]  # their added row kept, their deleted row stays deleted
+    else:
+        assert after == theirs and _line(seed, "4.1").objective == "Của tôi"
