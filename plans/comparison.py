@@ -21,12 +21,43 @@ from plans.models import Duty, LegalBasis, Plan, PlanItem, Target
 Piece = tuple[str, str]  # ("same" | "removed" | "added", words)
 
 
+# Above this many words (or paragraphs) on either side, after the common beginning and end are set aside, a difference
+# is not searched word by word (difflib is quadratic: 40,000 words took about a minute): the differing middle is shown
+# whole, removed then inserted. Readers of a signed amendment must never be able to stall the server.
+DIFF_LIMIT = 2000
+
+
+def _common_ends(a: list[str], b: list[str]) -> tuple[int, int]:
+    """How many items a and b share at their beginning, and then at their end (not overlapping)."""
+    start = 0
+    while start < len(a) and start < len(b) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < len(a) - start and end < len(b) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    return start, end
+
+
+def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes for a and b, found in linear time beyond DIFF_LIMIT items (the middle replaced whole)."""
+    start, end = _common_ends(a, b)
+    a_mid, b_mid = a[start : len(a) - end], b[start : len(b) - end]
+    if len(a_mid) > DIFF_LIMIT or len(b_mid) > DIFF_LIMIT:
+        middle = [("replace", 0, len(a_mid), 0, len(b_mid))]
+    else:
+        middle = difflib.SequenceMatcher(a=a_mid, b=b_mid, autojunk=False).get_opcodes()
+    codes = [("equal", 0, start, 0, start)] if start else []
+    codes += [(op, a1 + start, a2 + start, b1 + start, b2 + start) for op, a1, a2, b1, b2 in middle]
+    if end:
+        codes.append(("equal", len(a) - end, len(a), len(b) - end, len(b)))
+    return codes
+
+
 def word_diff(old: str, new: str) -> list[Piece]:
     """Return the words of old and new as pieces marked same, removed or added."""
     old_words, new_words = old.split(), new.split()
     pieces = []
-    matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+    for op, a1, a2, b1, b2 in _opcodes(old_words, new_words):
         if op == "equal":
             pieces.append(("same", " ".join(old_words[a1:a2])))
             continue
@@ -131,12 +162,13 @@ def text_changes(label: str, old: str, new: str) -> list[TextChange]:
     if len(old_paragraphs) <= 1 and len(new_paragraphs) <= 1:
         return [TextChange(label, " ".join(old_paragraphs), " ".join(new_paragraphs))]
     changes = []
-    matcher = difflib.SequenceMatcher(a=old_paragraphs, b=new_paragraphs, autojunk=False)
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+    for op, a1, a2, b1, b2 in _opcodes(old_paragraphs, new_paragraphs):
         if op == "equal":
             continue
         for offset in range(max(a2 - a1, b2 - b1)):
             i, j = a1 + offset, b1 + offset
+            if i < a2 and j < b2 and old_paragraphs[i] == new_paragraphs[j]:
+                continue  # beyond DIFF_LIMIT paragraphs are paired by position: the same paragraph is no change
             number = j + 1 if j < b2 else i + 1
             where = _("%(label)s (paragraph %(number)s)") % {"label": label, "number": number}
             changes.append(TextChange(where, old_paragraphs[i] if i < a2 else "", new_paragraphs[j] if j < b2 else ""))

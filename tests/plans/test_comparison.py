@@ -13,7 +13,7 @@ from django.urls import reverse
 from beneficiaries.models import TargetGroup
 from budgets.models import Allocation
 from budgets.services import BudgetEdit, budget_apply
-from plans.comparison import compare_plans
+from plans.comparison import compare_plans, text_changes, word_diff
 from plans.lifecycle import plan_amend, plan_sign, plan_submit
 from plans.models import Duty, ImplementingUnit, LegalBasis, OrgUnit, Plan, PlanItem, Target
 from projects.models import SubProject
@@ -257,3 +257,38 @@ def test_the_comparison_page_runs_a_constant_number_of_queries(
     with django_assert_num_queries(len(counted.captured_queries)):
         text = visible_text(client.get(large).content)
     assert text.count("[thêm:] điều chỉnh") == 25 and "9.25" in text
+
+
+def test_a_50000_word_paragraph_is_compared_whole_not_word_by_word():
+    """difflib is quadratic (40,000 words took about a minute): beyond DIFF_LIMIT words the differing middle is shown
+    whole, removed then inserted, so that any reader of a signed amendment cannot stall the server."""
+    old = " ".join(f"cũ{n} và" for n in range(25_000))  # 50,000 words, every other one shared with new
+    new = " ".join(f"và mới{n}" for n in range(25_000))
+    assert word_diff(old, new) == [("removed", old), ("added", new)]
+    changes = text_changes("Mục tiêu", f"Mở đầu {old} kết thúc", f"Mở đầu {new} kết thúc")
+    assert [(c.old, c.new) for c in changes] == [(f"Mở đầu {old} kết thúc", f"Mở đầu {new} kết thúc")]
+    assert changes[0].pieces == [("same", "Mở đầu"), ("removed", old), ("added", new), ("same", "kết thúc")]
+
+
+def test_one_word_changed_in_a_50000_word_paragraph_is_still_shown_word_by_word():
+    words = [f"từ{n}" for n in range(50_000)]
+    changed = words[:25_000] + ["sửa"] + words[25_001:]
+    assert word_diff(" ".join(words), " ".join(changed)) == [
+        ("same", " ".join(words[:25_000])),
+        ("removed", "từ25000"),
+        ("added", "sửa"),
+        ("same", " ".join(words[25_001:])),
+    ]
+
+
+def test_50000_changed_paragraphs_are_paired_by_position_and_unchanged_ones_left_out():
+    old = [f"Đoạn cũ {n}" for n in range(50_000)]
+    new = list(old)
+    new[0], new[30_000] = "Đoạn đầu mới", "Đoạn giữa mới"
+    new += [f"Thêm {n}" for n in range(3_000)]
+    old[1:3_000] = [f"Bỏ {n}" for n in range(1, 3_000)]
+    changes = text_changes("Giải pháp", "\n".join(old), "\n".join(new))
+    assert changes[0].old == "Đoạn cũ 0" and changes[0].new == "Đoạn đầu mới"
+    assert ("Đoạn cũ 30000", "Đoạn giữa mới") in [(c.old, c.new) for c in changes]
+    assert changes[-1].old == "" and changes[-1].new == "Thêm 2999"
+    assert len(changes) == 1 + 2_999 + 1 + 3_000
