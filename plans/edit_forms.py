@@ -20,6 +20,7 @@ from plans.editing import (
     TargetRow,
     parse_based_on,
 )
+from plans.issue_dates import issue_date_error
 from plans.models import Plan
 
 DATE_INPUT = {
@@ -118,6 +119,9 @@ class StartYearForm(forms.Form):
         cleaned["source_plan"] = self.sources.get(source) if source and source != EMPTY else None
         cleaned["issuer_unit"] = self.issuers.get(cleaned.get("issuer") or "")
         cleaned["programme_obj"] = self.programmes.get(cleaned.get("programme") or "")
+        if cleaned.get("year") and cleaned.get("issued_on"):
+            if (error := issue_date_error(cleaned["year"], cleaned["issued_on"])) is not None:
+                self.add_error("issued_on", error)
         if source == EMPTY:
             if cleaned["issuer_unit"] is None:
                 self.add_error("issuer", _("Choose the issuer of the empty plan."))

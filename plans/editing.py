@@ -32,6 +32,7 @@ from budgets.models import FundingSource
 from lai_chau.history import history_user_label
 from lai_chau.text import normalize_text, paragraphs
 from plans.guard import budget_guard, refuse_unless_draft
+from plans.issue_dates import validate_issue_date
 from plans.models import (
     DocumentReference,
     Duty,
@@ -269,24 +270,6 @@ def _save(row, by) -> None:
 def _delete(row, by) -> None:
     _mark(row, by)
     row.delete()
-
-
-def validate_issue_date(year: int, issued_on: datetime.date, amends: Plan | None = None) -> None:
-    """A plan for a year is issued in that year or the year before; an amendment not before what it amends."""
-    if issued_on.year not in (year - 1, year):
-        raise ValidationError(
-            {
-                "issued_on": _("The plan for %(year)d is issued in %(before)d or %(year)d.")
-                % {"year": year, "before": year - 1}
-            }
-        )
-    if amends is not None and issued_on < amends.issued_on:
-        raise ValidationError(
-            {
-                "issued_on": _("An amendment is dated on or after the plan it amends (%(date)s).")
-                % {"date": amends.issued_on.strftime("%d/%m/%Y")}
-            }
-        )
 
 
 def refuse_taken_number(plan: Plan) -> None:

@@ -3,6 +3,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from lai_chau.fields import DocumentNumber, DocumentNumberField
+from plans.issue_dates import issue_date_error
 from plans.models import Plan
 
 
@@ -23,11 +24,9 @@ class AmendmentForm(forms.Form):
         self.plan = plan  # the version amended: its date is the earliest the amendment may carry, its year is kept
 
     def clean_issued_on(self):
-        from plans.lifecycle import amendment_date_error
-
         issued_on = self.cleaned_data["issued_on"]
-        if self.plan is not None and issued_on < self.plan.issued_on:
-            raise amendment_date_error(self.plan)
+        if self.plan is not None and (error := issue_date_error(self.plan.year, issued_on, self.plan)) is not None:
+            raise error
         return issued_on
 
     def clean(self) -> dict:

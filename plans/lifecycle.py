@@ -21,6 +21,7 @@ from budgets.history import REASON_AMENDMENT, REASON_DISCARD
 from budgets.models import Allocation
 from lai_chau.history import user_display_name
 from plans.completeness import problems
+from plans.issue_dates import validate_issue_date
 from plans.models import Duty, ImplementingUnit, LegalBasis, Plan, PlanTransition, SignedDocument, Target
 from plans.pdf import render_plan_pdf
 from plans.signing import sign_pdf, signing_configured
@@ -153,14 +154,6 @@ def why_not_amendable(plan: Plan) -> NotAmendable | None:
     return NotAmendable("superseded", message, in_force)
 
 
-def amendment_date_error(amended: Plan) -> ValidationError:
-    return ValidationError(
-        _("An amendment is dated on or after the plan it amends: %(date)s or later."),
-        code="before_amended",
-        params={"date": amended.issued_on.strftime("%d/%m/%Y")},
-    )
-
-
 @transaction.atomic
 def plan_amend(*, plan: Plan, by, number: int, issued_on: datetime.date, symbol: str | None = None) -> Plan:
     """Start an amendment of a signed plan: a new draft with its own number (and symbol, by default the plan's) and
@@ -168,8 +161,7 @@ def plan_amend(*, plan: Plan, by, number: int, issued_on: datetime.date, symbol:
     source = Plan.objects.select_for_update().get(pk=plan.pk)
     if (refusal := why_not_amendable(source)) is not None:
         raise ValidationError(refusal.message, code=refusal.code)
-    if issued_on < source.issued_on:
-        raise ValidationError({"issued_on": amendment_date_error(source)})
+    validate_issue_date(source.year, issued_on, amends=source)
     copy = Plan.objects.get(pk=source.pk)  # the year stays the amended plan's (design.md §13)
     copy.pk = None
     copy.number, copy.symbol = number, symbol or source.symbol

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from budgets.history import REASON_YEAR_COPY, REASON_YEAR_START
-from plans.editing import refuse_taken_number, units_valid_in_year, validate_issue_date
+from plans.editing import refuse_taken_number, units_valid_in_year
+from plans.issue_dates import validate_issue_date
 from plans.models import Duty, ImplementingUnit, LegalBasis, OrgUnit, Plan, PlanItem, Target
 
 # The plan's own text, copied as written.

@@ -833,3 +833,38 @@ def test_rows_added_or_deleted_by_someone_else_give_the_stale_notice_not_a_stuck
         assert after == ["Của tôi", *theirs[1:]]  # their added row kept, their deleted row stays deleted
     else:
         assert after == theirs and _line(seed, "4.1").objective == "Của tôi"
+
+
+# --- the date of an amendment --------------------------------------------------------------------------------------
+
+
+def test_an_amendment_dated_in_the_next_year_has_its_header_saved_under_the_one_date_rule(client, seed, staff, leader):
+    from django.core.exceptions import ValidationError
+
+    from plans.forms import AmendmentForm
+    from plans.lifecycle import plan_amend
+
+    plan_submit(plan=seed, by=staff)
+    plan_sign(plan=seed, by=leader)
+    signed = Plan.objects.get(pk=seed.pk)
+    # Before the amended plan: refused alike by plan_amend, the amendment form and the header editor (one wording).
+    early = signed.issued_on - datetime.timedelta(days=1)
+    wording = (
+        f"Kế hoạch điều chỉnh phải có ngày ban hành từ ngày {signed.issued_on:%d/%m/%Y} "
+        "(ngày của kế hoạch được điều chỉnh) trở đi."
+    )
+    with pytest.raises(ValidationError) as refused:
+        plan_amend(plan=signed, by=staff, number=4301, issued_on=early)
+    assert refused.value.message_dict["issued_on"] == [wording]
+    form = AmendmentForm({"number": "4301", "issued_on": f"{early:%d/%m/%Y}"}, plan=signed)
+    assert not form.is_valid() and form.errors["issued_on"] == [wording]
+    amendment = plan_amend(plan=signed, by=staff, number=4300, issued_on=datetime.date(2025, 1, 10))
+    assert amendment.year == 2024
+    url = _url("plan_edit_section", amendment, "thong-tin-chung")
+    data = _form(client, url, "section-form") | {"issued_on": ["01/02/2025"]}
+    response = client.post(url, data)
+    assert response.status_code == 302, _text(response)
+    assert Plan.objects.get(pk=amendment.pk).issued_on == datetime.date(2025, 2, 1)
+    response = client.post(url, _form(client, url, "section-form") | {"issued_on": [f"{early:%d/%m/%Y}"]})
+    assert response.status_code == 200 and wording in _text(response)
+    assert Plan.objects.get(pk=amendment.pk).issued_on == datetime.date(2025, 2, 1)
