@@ -554,9 +554,7 @@ def add_line(*, plan: Plan, line: CatalogueLine, title: str, source: FundingSour
             source=source,
         )
         item.full_clean()
-        after = [i for i in items if _code_key(i.code) < _code_key(line.code)]
-        index = items.index(after[-1]) + 1 if after else 0
-        ordered = [*items[:index], item, *items[index:]]
+        ordered = _with_new_line(items, item, line)
         moved = []
         for position, row in enumerate(ordered, start=1):
             if row is item:
@@ -570,6 +568,24 @@ def add_line(*, plan: Plan, line: CatalogueLine, title: str, source: FundingSour
                 moved, PlanItem, ["position"], default_user=by, default_change_reason=REASON_PLAN_EDITOR
             )
     return item
+
+
+def _with_new_line(items: list[PlanItem], item: PlanItem, line: CatalogueLine) -> list[PlanItem]:
+    """The plan's lines (in position order) with the new one placed next to its own project, so that a project's
+    lines stay together however they were reordered: within its project's lines after the last one with a smaller
+    code (first when none), or, for a project new to the plan, as its own group after the last project with a
+    smaller code (first when none)."""
+    groups = project_groups(items)
+    key = _code_key(line.code)
+    own = next((group for group in groups if group[0].project_id == line.project.pk), None)
+    if own is not None:
+        before = [index for index, row in enumerate(own) if _code_key(row.code) < key]
+        own.insert(before[-1] + 1 if before else 0, item)
+    else:
+        project_key = _code_key(line.project.code)
+        before = [index for index, group in enumerate(groups) if _code_key(group[0].project.code) < project_key]
+        groups.insert(before[-1] + 1 if before else 0, [item])
+    return [row for group in groups for row in group]
 
 
 def _pk(obj) -> int | None:

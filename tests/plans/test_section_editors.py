@@ -868,3 +868,21 @@ def test_an_amendment_dated_in_the_next_year_has_its_header_saved_under_the_one_
     response = client.post(url, _form(client, url, "section-form") | {"issued_on": [f"{early:%d/%m/%Y}"]})
     assert response.status_code == 200 and wording in _text(response)
     assert Plan.objects.get(pk=amendment.pk).issued_on == datetime.date(2025, 2, 1)
+
+
+# --- adding a line after a reorder -----------------------------------------------------------------------------------
+
+
+def test_a_line_added_after_a_reorder_joins_its_project_and_the_document_names_the_project_once(client, seed, staff):
+    lines = _url("plan_edit_lines", seed)
+    data = _form(client, lines, "lines-form") | {"move": [f"down:{_line(seed, '2').pk}"]}
+    assert client.post(lines, data).status_code == 302
+    assert [i.code for i in seed.items.all()] == ["3.2", "2", "4.1", "4.3", "6.2", "7.1", "7.2"]
+    add = _url("plan_line_add", seed)
+    for code in ["3.1", "5"]:  # a line of a project in the plan, then of a project new to it
+        response = client.post(add, _form(client, add, "line-add-form") | {"line": [code], "title": [""]})
+        assert response.status_code == 302, _text(response)
+    assert [i.code for i in seed.items.all()] == ["3.1", "3.2", "2", "4.1", "4.3", "5", "6.2", "7.1", "7.2"]
+    assert [i.position for i in seed.items.all()] == list(range(1, 10))
+    page = _text(client.get(seed.get_absolute_url()))
+    assert page.count("Dự án 3:") == 1
