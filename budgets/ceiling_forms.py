@@ -58,11 +58,14 @@ class CeilingForm(forms.Form):
         widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}),
     )
     doc_issuer = forms.CharField(label=_("Issued by"), max_length=200, required=False, initial="UBND tỉnh Lai Châu")
+    # The version of the ceiling the edit form shows (budgets.ceilings.ceiling_version): a later change refuses it.
+    based_on = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
-    def __init__(self, *args, ceiling: Ceiling | None = None, **kwargs):
+    def __init__(self, *args, ceiling: Ceiling | None = None, based_on: int | None = None, **kwargs):
         self.ceiling = ceiling
         if ceiling is not None:
             kwargs["initial"] = {
+                "based_on": based_on,
                 "amount": ceiling.amount,
                 "amount_unit": UNIT_DONG,
                 "notified_by": ceiling.notified_by_id,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from budgets.ceiling_forms import CeilingForm
-from budgets.ceilings import CeilingSaved, governed_plans, plan_totals, record_ceiling
+from budgets.ceilings import CeilingSaved, ceiling_version, governed_plans, plan_totals, record_ceiling
 from budgets.models import Ceiling
 from lai_chau.money import format_vnd
 from plans.models import Plan
@@ -74,9 +74,10 @@ def ceiling_add(request: HttpRequest) -> HttpResponse:
 def ceiling_edit(request: HttpRequest, ceiling_id: int) -> HttpResponse:
     refuse_unless_ceilings(request.user, record=True)
     ceiling = get_object_or_404(Ceiling.objects.select_related("issuer", "source", "notified_by"), pk=ceiling_id)
-    form = CeilingForm(request.POST or None, ceiling=ceiling)
+    form = CeilingForm(request.POST or None, ceiling=ceiling, based_on=ceiling_version(ceiling))
     if request.method == "POST" and form.is_valid():
-        return _save(request, form, lambda: {"ceiling": ceiling})
+        based_on = form.cleaned_data["based_on"]  # a form opened before this field existed is not refused
+        return _save(request, form, lambda: {"ceiling": ceiling, "based_on": based_on})
     return render(request, "budgets/ceiling_form.html", {"form": form, "ceiling": ceiling})
 
 
@@ -97,6 +98,10 @@ def _save(request: HttpRequest, form: CeilingForm, target) -> HttpResponse:
             by=request.user,
         )
     except ValidationError as error:
+        if form.ceiling is not None and any(getattr(e, "code", "") == "ceiling_changed" for e in error.error_list):
+            # Kept as typed, now based on the version just shown: saving again deliberately replaces it.
+            form.data = form.data.copy()
+            form.data[form.add_prefix("based_on")] = ceiling_version(form.ceiling)
         form.add_error(None, ValidationError(error.messages))  # the form may lack the field a model error names
         return render(request, "budgets/ceiling_form.html", {"form": form, "ceiling": form.ceiling}, status=200)
     _report(request, form, saved)

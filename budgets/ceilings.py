@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -35,6 +36,38 @@ ISSUER_KINDS = [
 CEILING_EXISTS = gettext_lazy(
     "A ceiling for %(source)s in %(year)s is already recorded for %(issuer)s: edit it instead."
 )
+
+
+CEILING_CHANGED = gettext_lazy(
+    "Nothing was saved: %(who)s changed this ceiling after you opened the form (%(when)s); it is now %(amount)s, "
+    "notified by %(document)s. Check the amount below and save again to replace it."
+)
+
+
+def ceiling_version(ceiling: Ceiling) -> int:
+    """The mark an edit of the ceiling is based on: the id of its latest history record (0 without history)."""
+    latest = ceiling.history.order_by("-history_date", "-history_id").values_list("history_id", flat=True).first()
+    return latest or 0
+
+
+def _refuse_if_changed(current: Ceiling, based_on: int) -> None:
+    """Refuse an edit based on an older version of the ceiling (design.md §6: no change is silently lost)."""
+    from lai_chau.history import history_user_label
+    from lai_chau.money import format_vnd
+
+    latest = current.history.order_by("-history_date", "-history_id").first()
+    if latest is None or latest.history_id == based_on:
+        return
+    raise ValidationError(
+        CEILING_CHANGED
+        % {
+            "who": history_user_label(latest),
+            "when": timezone.localtime(latest.history_date).strftime("%H:%M %d/%m/%Y"),
+            "amount": format_vnd(current.amount),
+            "document": current.notified_by,
+        },
+        code="ceiling_changed",
+    )
 
 
 def _names(issuer, year, source) -> dict:
@@ -156,12 +189,14 @@ def record_ceiling(
     notified_by: DocumentReference | None = None,
     new_document: NewDocument | None = None,
     reason: str = REASON_CEILING_FORM,
+    based_on: int | None = None,
 ) -> CeilingSaved:
     """Record a new ceiling (issuer, year, source) or a new amount and document for `ceiling`; return what was
     saved and the plans of that issuer and year now above it.
 
     Raise ValidationError (nothing saved) for a second ceiling of the same issuer, year and source, an amount
-    outside 0 … 10^15 đồng, a missing document or a typed document that is already known.
+    outside 0 … 10^15 đồng, a missing document or a typed document that is already known, and an edit whose
+    `based_on` (ceiling_version when the form was opened) is no longer the ceiling's latest version.
     """
     if ceiling is not None:
         issuer_id, year, source_id = ceiling.issuer_id, ceiling.year, ceiling.source_id
@@ -174,6 +209,8 @@ def record_ceiling(
         raise ValidationError(CEILING_EXISTS % _names(issuer, year, source), code="ceiling_exists")
     if ceiling is not None and current is None:
         raise ValidationError(_("This ceiling no longer exists."), code="ceiling_gone")
+    if ceiling is not None and based_on is not None:
+        _refuse_if_changed(current, based_on)
     created = current is None
     target = current or Ceiling(issuer_id=issuer_id, year=year, source_id=source_id)
     previous = None if created else target.amount

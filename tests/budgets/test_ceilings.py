@@ -568,3 +568,37 @@ def _migrate_plans_ceilings(executor, before, after):
     merged = HistoricalCeiling.objects.get(history_type="-")
     assert (merged.amount, merged.year, merged.history_change_reason) == (1_728, 2024, "ceiling-merged")
     assert not HistoricalCeiling.objects.filter(year=0).exists()
+
+
+def _version_shown(client, ceiling: Ceiling) -> str:
+    html = client.get(_edit_url(ceiling)).content.decode()
+    return html.split('name="based_on" value="', 1)[1].split('"', 1)[0]
+
+
+def test_two_officers_editing_one_ceiling_the_second_save_is_refused_and_nothing_is_lost(
+    client, seed, finance_officer, django_user_model
+):
+    """design.md §6: concurrent edits never silently lose a change."""
+    other = django_user_model.objects.create_user("ketoan2", first_name="Lò Văn", last_name="Hai")
+    ceiling = _ceiling_2024()
+    client.force_login(finance_officer)
+    mine = _version_shown(client, ceiling)  # this officer opens the form
+    record_ceiling(ceiling=ceiling, amount=1_800_000_000, notified_by=_doc_5114(), by=other, based_on=int(mine))
+    response = client.post(_edit_url(ceiling), _form("1.700", based_on=mine))
+    assert response.status_code == 200
+    text = visible_text(response.content)
+    assert "Chưa lưu gì: Lò Văn Hai đã sửa mức trần này sau khi anh/chị mở trang" in text, text[:3000]
+    assert "mức trần hiện là 1.800.000.000 đồng" in text
+    assert 'value="1.700"' in response.content.decode()  # the form keeps what was typed
+    assert _ceiling_2024().amount == 1_800_000_000 and _ceiling_2024().history.count() == 2
+    # Now based on what was shown, saving again deliberately replaces it.
+    again = response.content.decode().split('name="based_on" value="', 1)[1].split('"', 1)[0]
+    client.post(_edit_url(ceiling), _form("1.700", based_on=again))
+    assert _ceiling_2024().amount == 1_700_000_000
+
+
+def test_an_edit_based_on_the_latest_version_is_saved(client, seed, finance_officer):
+    client.force_login(finance_officer)
+    ceiling = _ceiling_2024()
+    client.post(_edit_url(ceiling), _form("1.750", based_on=_version_shown(client, ceiling)))
+    assert _ceiling_2024().amount == 1_750_000_000
