@@ -28,8 +28,9 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from budgets.checks import MONEY_RULES
 from budgets.history import REASON_PLAN_EDITOR, reason_label
-from budgets.models import FundingSource
+from budgets.models import Allocation, FundingSource
 from lai_chau.history import history_user_label
+from lai_chau.money import format_vnd
 from lai_chau.text import normalize_text, paragraphs
 from plans.guard import budget_guard, refuse_unless_draft
 from plans.issue_dates import validate_issue_date
@@ -609,6 +610,10 @@ def line_state(item: PlanItem) -> dict:
         "groups": sorted(g.pk for g in item.target_groups.all()),
         "units": [iu.unit_id for iu in item.implementing_units.all()],
         "targets": [[t.pk, t.position, t.description, t.quantity, t.measure, t.rounds] for t in item.targets.all()],
+        # The money the pages show ("kinh phí X, N khoản phân bổ"): a removal confirmed on a page showing other money
+        # is refused.
+        "amount": item.amount,
+        "allocations": sorted([a.pk, a.unit_id, a.source_id, a.amount] for a in item.allocations.all()),
     }
 
 
@@ -616,7 +621,13 @@ def line_changes(item: PlanItem, since) -> list[SectionChange]:
     prefix = f"{item.code} – "
     records = PlanItem.history.filter(id=item.pk).select_related("history_user")
     found = _field_changes(
-        records, [*LINE_TEXT_FIELDS, "position"], since, prefix=lambda r: prefix, links=_("Target groups")
+        records, [*LINE_TEXT_FIELDS, "position", "amount"], since, prefix=lambda r: prefix, links=_("Target groups")
+    )
+    allocations = Allocation.history.filter(item_id=item.pk, history_date__gt=since).select_related(
+        "history_user", "unit"
+    )
+    found += _row_changes(
+        allocations, since, f"{prefix}{_('allocation')}", lambda r: f"{r.unit.name}: {format_vnd(r.amount)}"
     )
     targets = Target.history.filter(item_id=item.pk, history_date__gt=since).select_related("history_user")
     found += _row_changes(

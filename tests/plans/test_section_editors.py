@@ -886,3 +886,28 @@ def test_a_line_added_after_a_reorder_joins_its_project_and_the_document_names_t
     assert [i.position for i in seed.items.all()] == list(range(1, 10))
     page = _text(client.get(seed.get_absolute_url()))
     assert page.count("Dự án 3:") == 1
+
+
+def test_a_removal_confirmed_on_a_page_showing_other_money_is_refused(client, seed, staff, other_staff):
+    from budgets.services import BudgetEdit, budget_apply
+
+    line = _line(seed, "2")
+    url = _url("plan_line_remove", seed, line.pk)
+    page = client.get(url)
+    assert "kinh phí 530.000.000 đồng" in _text(page)
+    allocation = line.allocations.get()
+    budget_apply(  # the allocation editor, between the confirmation page and the click
+        plan=seed,
+        edit=BudgetEdit(line_amounts={line.pk: 500_000_000}, allocations={(line.pk, allocation.unit_id): 500_000_000}),
+        by=other_staff,
+        reason="editor",
+    )
+    before = _state(seed)
+    response = client.post(url, form_data(page.content, "line-remove-form"))
+    text = _text(response)
+    assert response.status_code == 200 and STALE in text and "Lò Thị Mai" in text
+    assert "kinh phí 500.000.000 đồng" in text  # the page now shows the money as it is
+    assert PlanItem.objects.filter(pk=line.pk).exists() and _state(seed) == before
+    assert Allocation.objects.get(pk=allocation.pk).amount == 500_000_000
+    again = client.post(url, form_data(response.content, "line-remove-form"))
+    assert again.status_code == 302 and not PlanItem.objects.filter(pk=line.pk).exists()
