@@ -6,6 +6,7 @@ from budgets.admin_guard import FrozenUnlessDraftMixin, GuardedAdminMixin
 from budgets.models import Allocation
 from lai_chau.admin_helpers import FixedChoicesMixin, money_column
 from plans.forms import PlanAdminForm
+from plans.issue_dates import issue_date_error
 from plans.models import (
     DocumentReference,
     Duty,
@@ -126,12 +127,36 @@ class PlanAdmin(FrozenUnlessDraftMixin, GuardedAdminMixin, FixedChoicesMixin, Si
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None or obj.amends_id is None:
+            return form
+
+        class AmendmentAdminForm(form):
+            """An amendment keeps the amended plan's year (read-only) and is dated on or after it (design.md §13)."""
+
+            def clean(self) -> dict:
+                cleaned = super().clean()
+                issued_on = cleaned.get("issued_on")
+                if issued_on is not None:
+                    amended = self.instance.amends
+                    if (error := issue_date_error(amended.year, issued_on, amended)) is not None:
+                        self.add_error("issued_on", error)
+                return cleaned
+
+        return AmendmentAdminForm
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.amends_id is not None and "year" not in fields:
+            fields.append("year")  # an amendment keeps the year of the plan it amends
+        return fields
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("issuer").with_total()
 
     def read_only_displays(self) -> dict:
         return {**super().read_only_displays(), "number": number_and_symbol}
-
 
 
 class ImplementingUnitInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.TabularInline):
@@ -169,7 +194,6 @@ class PlanItemAdmin(FrozenUnlessDraftMixin, GuardedAdminMixin, FixedChoicesMixin
     list_select_related = ["plan", "project", "sub_project", "source"]
     filter_horizontal = ["target_groups"]
     inlines = [ImplementingUnitInline, AllocationInline, TargetInline]
-
 
 
 @admin.register(Membership)

@@ -115,8 +115,9 @@ TRANSITION_TRIGGER = pgtrigger.Trigger(
 
 
 AMENDMENT_MESSAGE = (
-    "format('Kế hoạch điều chỉnh id %s phải cùng năm và có ngày ban hành từ ngày %s của kế hoạch được điều chỉnh "
-    "(id %s) trở đi.', NEW.id, to_char(amended.issued_on, 'DD/MM/YYYY'), NEW.amends_id)"
+    "format('Kế hoạch điều chỉnh %s/%s phải cùng năm %s và có ngày ban hành từ ngày %s (ngày của kế hoạch "
+    "được điều chỉnh %s/%s) trở đi.', NEW.number, NEW.symbol, amended.year, "
+    "to_char(amended.issued_on, 'DD/MM/YYYY'), amended.number, amended.symbol)"
 )
 
 # design.md §13: an amendment is dated on or after what it amends, for the same year.
@@ -127,7 +128,7 @@ AMENDMENT_TRIGGER = pgtrigger.Trigger(
     declare=[("amended", "record")],
     func=f"""
         IF NEW.amends_id IS NOT NULL THEN
-            SELECT issued_on, year INTO amended FROM plans_plan WHERE id = NEW.amends_id;
+            SELECT issued_on, year, number, symbol INTO amended FROM plans_plan WHERE id = NEW.amends_id;
             IF NEW.issued_on < amended.issued_on OR NEW.year <> amended.year THEN
                 {REFUSED.format(message=AMENDMENT_MESSAGE)};
             END IF;
