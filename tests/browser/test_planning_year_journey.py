@@ -49,7 +49,7 @@ def test_the_2025_plan_from_2024_to_a_signed_pdf(live_server, page, demo_data, l
     page.get_by_role("button", name="Lưu", exact=True).click()
     expect(page.locator("#dong-3\\.2")).to_contain_text(NEW_OBJECTIVE)
 
-    # Amounts: the copy cleared them; two lines get money, in triệu đồng, echoed in full đồng as typed.
+    # Amounts: the copy cleared them; every line gets money again, in triệu đồng, echoed in full đồng as typed.
     line_2 = plan.items.get(project__code="2", sub_project=None)
     line_3_2 = plan.items.get(sub_project__code="3.2")
     sung_phai = line_2.implementing_units.get().unit
@@ -60,9 +60,14 @@ def test_the_2025_plan_from_2024_to_a_signed_pdf(live_server, page, demo_data, l
     amount_3_2.fill("400,5")
     echo = page.locator("#" + amount_3_2.get_attribute("aria-describedby").split()[0])
     expect(echo).to_have_text("= 400.500.000 đồng")
+    others = {"4.1": "100", "4.3": "81", "6.2": "17", "7.1": "51", "7.2": "22"}
+    for line in plan.items.filter(sub_project__code__in=others).select_related("sub_project"):
+        page.locator(f"input[name='line_{line.pk}']").fill(others[line.code])
     page.get_by_role("button", name="Lưu tất cả thay đổi").click()
     page.wait_for_url(re.compile(r"/kinh-phi/"))
-    assert sorted(plan.items.values_list("amount", flat=True)) == [0, 0, 0, 0, 0, 400_500_000, 600_000_000]
+    amounts = sorted(plan.items.values_list("amount", flat=True))
+    millions = [17, 22, 51, 81, 100, 400.5, 600]
+    assert amounts == [int(m * 1_000_000) for m in millions]
 
     # Without a 2025 ceiling the plan cannot go to signing, and the page says why.
     page.goto(live_server.url + plan.get_absolute_url())
@@ -105,7 +110,7 @@ def test_the_2025_plan_from_2024_to_a_signed_pdf(live_server, page, demo_data, l
     text = re.sub(r"\s+", " ", text)
     assert "Số: 512/KH-UBND" in text
     assert NEW_OBJECTIVE in text
-    assert "1.000,5 triệu đồng" in text  # the plan's total, 600 + 400,5
+    assert "1.271,5 triệu đồng" in text  # the plan's total
     assert "DỰ THẢO" not in text
     # Nothing empty: no zero-money lines, recipients under "Nơi nhận:", the signer named.
     assert " 0 triệu đồng" not in text
