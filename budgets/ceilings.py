@@ -24,13 +24,8 @@ from budgets.history import REASON_CEILING_FORM
 from budgets.models import Ceiling, FundingSource
 from plans.models import DocumentReference, OrgUnit, Plan, PlanItem
 
-# Units whose plans the province notifies ceilings for.
-ISSUER_KINDS = [
-    OrgUnit.Kind.CITY,
-    OrgUnit.Kind.DISTRICT,
-    OrgUnit.Kind.URBAN_DISTRICT,
-    OrgUnit.Kind.TOWN,
-]
+# Units whose plans the province notifies ceilings for: the units that issue plans (one list, plans.models).
+ISSUER_KINDS = OrgUnit.ISSUER_KINDS
 
 
 CEILING_EXISTS = gettext_lazy(

@@ -102,12 +102,18 @@ class StartYearForm(forms.Form):
             ),
             (EMPTY, _("An empty document")),
         ]
-        self.fields["issuer"].choices = [("", "—"), *((pk, unit.name) for pk, unit in self.issuers.items())]
         self.fields["programme"].choices = [("", "—"), *((pk, p.name) for pk, p in self.programmes.items())]
         newest = max((plan.year for plan in sources), default=None)
         self.initial.setdefault("source", str(sources[0].pk) if sources else EMPTY)
         this_year = datetime.date.today().year
         self.initial.setdefault("year", (newest + 1) if newest else this_year + 1)
+        # Issuers of the year being started (the one posted, else the one proposed): since 01/07/2025 the wards and
+        # communes, the province too, issue plans, and the districts no longer do.
+        year = self.initial["year"]
+        if self.is_bound and str(self.data.get("year", "")).strip().isdigit():
+            year = int(self.data["year"])
+        self.issuers = {pk: unit for pk, unit in self.issuers.items() if unit.is_valid_in_year(year)}
+        self.fields["issuer"].choices = [("", "—"), *((pk, unit.name) for pk, unit in self.issuers.items())]
         if latest is not None:
             self.initial.setdefault("place", latest.place)
             self.initial.setdefault("issuer", str(latest.issuer_id))

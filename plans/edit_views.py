@@ -84,9 +84,8 @@ def plan_start_year(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     sources = list(year_sources())
     latest = Plan.objects.select_related("issuer").order_by("-year", "-issued_on", "-pk").first()
-    issuers = OrgUnit.objects.filter(
-        kind__in=[OrgUnit.Kind.CITY, OrgUnit.Kind.DISTRICT, OrgUnit.Kind.URBAN_DISTRICT, OrgUnit.Kind.TOWN]
-    ).order_by("name")
+    # The form offers those valid in the year it starts (OrgUnit valid_from/valid_to).
+    issuers = OrgUnit.objects.filter(kind__in=OrgUnit.ISSUER_KINDS).order_by("name")
     form = StartYearForm(
         request.POST or None, sources=sources, issuers=issuers, programmes=Programme.objects.all(), latest=latest
     )

@@ -4,6 +4,8 @@ Multi-paragraph fields hold one paragraph per line (see lai_chau.text.paragraphs
 (I., 1., a) …) is generated when rendering, never stored.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
@@ -35,6 +37,19 @@ class OrgUnit(models.Model):
         COMMUNE = "commune", _("commune")
         VILLAGE = "village", _("village")
         DEPARTMENT = "department", _("department or centre")
+
+    # Units that issue their own plan (and get ceilings notified for it): the districts, towns and the city until
+    # 30/06/2025; since 01/07/2025 a ward or commune, or the province itself (design.md §11). Which of them may issue
+    # a plan for a year is further told by valid_from/valid_to (is_valid_in_year).
+    ISSUER_KINDS = (
+        Kind.PROVINCE,
+        Kind.CITY,
+        Kind.DISTRICT,
+        Kind.URBAN_DISTRICT,
+        Kind.TOWN,
+        Kind.WARD,
+        Kind.COMMUNE,
+    )
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name = NFCCharField(_("name"), max_length=200, help_text=_("As written in plans, e.g. UBND xã Sùng Phài."))
@@ -69,6 +84,12 @@ class OrgUnit(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.code,)
+
+    def is_valid_in_year(self, year: int) -> bool:
+        """Whether the unit exists at some time in `year` (as plans.editing.units_valid_in_year filters)."""
+        return self.valid_from <= datetime.date(year, 12, 31) and (
+            self.valid_to is None or self.valid_to >= datetime.date(year, 1, 1)
+        )
 
     @property
     def display_full_name(self) -> str:

@@ -152,6 +152,14 @@ def start_plan_year(
                 % {"programme": programme.name, "start": programme.start_year, "end": programme.end_year, "year": year}
             }
         )
+    if not issuer.is_valid_in_year(year):
+        raise ValidationError(
+            {
+                "issuer": _("%(issuer)s does not exist in %(year)d: choose an issuer that exists in the plan's year.")
+                % {"issuer": issuer.name, "year": year}
+            },
+            code="issuer_outside_year",
+        )
     validate_issue_date(year, issued_on)
     # One at a time per issuer: two officers starting the same year cannot both pass the check below.
     issuer = OrgUnit.objects.select_for_update().get(pk=issuer.pk)

@@ -261,3 +261,48 @@ def test_only_staff_start_a_plan_year(client, signed_seed, persona, request):
     assert client.post(url, _post(source=str(signed_seed.pk))).status_code == 403
     assert url not in client.get(reverse("plans:plan_list")).content.decode()
     assert not Plan.objects.filter(year=2025).exists()
+
+
+def test_the_issuers_offered_and_accepted_are_those_of_the_new_year(client, signed_seed, staff_user):
+    """Since 01/07/2025 a ward or commune, or the province, issues its own plan (design.md §11); the city does not."""
+    Programme.objects.filter(code="giam-ngheo-2021-2025").update(end_year=2030)  # a programme running in 2026
+    programme = Programme.objects.get(code="giam-ngheo-2021-2025")
+    city = OrgUnit.objects.get(code="lai-chau-city")
+    ward = OrgUnit.objects.get(code="ward-tan-phong-2025")
+    province = OrgUnit.objects.get(code="lai-chau-province")
+    client.force_login(staff_user)
+    url = reverse("plans:plan_start_year")
+
+    def offered(response) -> set[str]:
+        return {value for value, _label in response.context["form"].fields["issuer"].choices if value}
+
+    in_2025 = offered(client.get(url))  # the year proposed: 2025
+    assert {str(city.pk), str(ward.pk), str(province.pk)} <= in_2025
+    response = client.post(url, _post(source="empty", year="2026", issued_on="20/12/2025", issuer=str(city.pk)))
+    in_2026 = offered(response)
+    assert str(city.pk) not in in_2026 and {str(ward.pk), str(province.pk)} <= in_2026
+    assert response.status_code == 200 and not Plan.objects.filter(year=2026).exists()
+    refusal = (
+        "UBND thành phố Lai Châu không tồn tại trong năm 2026: hãy chọn cơ quan ban hành có trong năm của kế hoạch."
+    )
+    for source, issuer in [(None, city), (signed_seed, None)]:  # chosen, or the issuer of the plan copied
+        with pytest.raises(ValidationError) as refused:
+            _start(
+                source, staff_user, year=2026, issued_on=datetime.date(2025, 12, 20), issuer=issuer, programme=programme
+            )
+        assert refused.value.message_dict["issuer"] == [refusal]
+    assert not Plan.objects.filter(year=2026).exists()
+    for unit in (ward, province):
+        start = _start(
+            None, staff_user, year=2026, issued_on=datetime.date(2025, 12, 20), issuer=unit, programme=programme
+        )
+        assert (start.plan.issuer, start.plan.year) == (unit, 2026)
+    response = client.post(
+        url,
+        _post(source="empty", year="2027", issued_on="20/12/2026", issuer=str(ward.pk), programme=str(programme.pk)),
+    )
+    assert response.status_code == 302 and Plan.objects.get(year=2027).issuer == ward
+    # Finance records the ceilings of the same issuers (one list: OrgUnit.ISSUER_KINDS).
+    from budgets.ceiling_forms import CeilingForm
+
+    assert {city, ward, province} <= set(CeilingForm().fields["issuer"].queryset)
