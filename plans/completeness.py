@@ -10,6 +10,7 @@ ceiling is recorded stays the budget app's business.
 
 from dataclasses import dataclass
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from budgets.checks import BudgetCheck, check_plan
@@ -37,6 +38,11 @@ class Missing:
     rule: str
     message: str
     section: str  # id of the plan page's section where it shows (and where to look to fix it)
+    url: str = ""  # a page where it is fixed, when that is not the plan page itself (e.g. the allocation editor)
+
+    @property
+    def href(self) -> str:
+        return self.url or f"#{self.section}"
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,19 @@ def plan_checklist(plan: Plan, check: BudgetCheck | None = None) -> list[Checkli
     units = [
         Missing("line_without_unit", v.message, line_section(v.line)) for v in by_rule.get("line_without_unit", [])
     ]
+    unfunded = [item.code for item in items if not item.amount or item.amount <= 0]
+    amounts = (
+        [
+            Missing(
+                "line_without_amount",
+                _("Line %(codes)s has no amount.") % {"codes": ", ".join(unfunded)},
+                line_section(unfunded[0]),
+                reverse("budgets:allocation_edit", args=[plan.pk]),
+            )
+        ]
+        if unfunded
+        else []
+    )
     budget = [
         Missing(v.rule, v.message, line_section(v.line) if v.line else BUDGET_SECTION)
         for v in check.violations
@@ -109,6 +128,7 @@ def plan_checklist(plan: Plan, check: BudgetCheck | None = None) -> list[Checkli
             ),
         ),
         _entry("line_without_unit", _("Each line has an implementing unit"), CONTENT_SECTION, units),
+        _entry("line_without_amount", _("Each line has an amount above 0"), CONTENT_SECTION, amounts),
         _entry(
             "no_number",
             _("Number and symbol"),

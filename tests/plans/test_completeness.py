@@ -40,6 +40,12 @@ def _over_ceiling(plan: Plan) -> None:
     PlanItem.objects.filter(pk=line.pk).update(amount=line.amount + 5_000_000)
 
 
+def _without_amounts(plan: Plan) -> None:
+    """A copied year's plan: lines and units in place, no amount yet (0 đồng)."""
+    PlanItem.objects.filter(plan=plan).update(amount=0)
+    Allocation.objects.filter(item__plan=plan).update(amount=0)
+
+
 def _without_symbol(plan: Plan) -> None:
     Plan.objects.filter(pk=plan.pk).update(symbol="")
 
@@ -51,6 +57,7 @@ CASES = [
     ("line_without_objective", {"objective": ""}, None, "Nội dung 9.1 chưa có mục tiêu."),
     ("line_without_activities", {"activities": " "}, None, "Nội dung 9.1 chưa có nội dung hoạt động."),
     ("line_without_unit", {}, _without_units, "Nội dung 9.1 chưa có đơn vị thực hiện."),
+    ("line_without_amount", {}, _without_amounts, "Nội dung 9.1, 9.2 chưa có kinh phí."),
     ("no_number", {}, _without_symbol, "Kế hoạch chưa có số và ký hiệu."),
     ("no_authority_lines", {"authority_lines": ""}, None, "Phần chữ ký chưa có dòng thẩm quyền ký"),
     ("no_signer_title", {"signer_title": ""}, None, "Chưa có chức vụ người ký."),
@@ -176,3 +183,16 @@ def test_leadership_sees_why_a_submitted_plan_cannot_be_signed(client, seed, lea
     html = client.get(plan.get_absolute_url()).content.decode()
     assert SIGN_REFUSED in visible_text(html) and "Chưa có chức vụ người ký." in visible_text(html)
     assert 'disabled aria-describedby="sign-blocked"' in html
+
+
+def test_the_checklist_names_the_lines_without_amount_and_links_to_the_allocation_editor(client, seed, staff_user):
+    plan = make_plan(lines=3, units_per_line=1)
+    second = plan.items.order_by("position")[1]
+    PlanItem.objects.filter(pk=second.pk).update(amount=0)
+    Allocation.objects.filter(item=second).update(amount=0)
+    client.force_login(staff_user)
+    html = client.get(plan.get_absolute_url()).content.decode()
+    editor = reverse("budgets:allocation_edit", args=[plan.pk])
+    assert f'<a href="{editor}">Nội dung 9.2 chưa có kinh phí.</a>' in html
+    assert "✗ Còn thiếu: Mỗi nội dung có kinh phí lớn hơn 0 đồng" in visible_text(html)
+    assert 'disabled aria-describedby="submit-blocked"' in html
