@@ -8,6 +8,7 @@ from budgets.ceilings import ISSUER_KINDS, NewDocument
 from budgets.models import Ceiling, FundingSource
 from lai_chau.fields import AmountFormField
 from lai_chau.money import MILLION
+from plans.edit_forms import whole_number
 from plans.models import DocumentReference, OrgUnit
 
 UNIT_MILLION, UNIT_DONG = "trieu", "dong"
@@ -26,7 +27,7 @@ class CeilingForm(forms.Form):
     issuer = forms.ModelChoiceField(
         queryset=OrgUnit.objects.filter(kind__in=ISSUER_KINDS).order_by("name"), label=_("Issuer of the plans")
     )
-    year = forms.IntegerField(label=_("Plan year"), min_value=2000, max_value=2100)
+    year = whole_number(label=_("Plan year"), min_value=2000, max_value=2100)
     source = forms.ModelChoiceField(queryset=FundingSource.objects.order_by("code"), label=_("Funding source"))
     amount = AmountFormField(
         label=_("Ceiling"),

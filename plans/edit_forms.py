@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lai_chau.fields import DocumentNumber, DocumentNumberField
 from plans.editing import (
+    LINE_TEXT_FIELDS,
     BasisRow,
     DutyRow,
     NewReference,
@@ -326,16 +327,7 @@ class LineForm(BasedOnForm):
         label=_("Implementing units"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    TEXT = (
-        "title",
-        "objective",
-        "beneficiaries",
-        "activities_label",
-        "activities_intro",
-        "activities",
-        "outputs",
-        "units_label",
-    )
+    TEXT = LINE_TEXT_FIELDS
 
     def __init__(self, *args, groups: list, units: list, **kwargs):
         super().__init__(*args, **kwargs)

@@ -141,6 +141,12 @@ def _report_start(request: HttpRequest, start) -> None:
             _("%(unit)s does not exist in %(year)d: it was left out (%(where)s).")
             % {"unit": dropped.unit, "year": plan.year, "where": dropped.where},
         )
+    if start.dropped and (codes := start.lines_without_units):
+        messages.warning(
+            request,
+            _("Line(s) %(codes)s lost all their implementing units: choose their units before submitting the plan.")
+            % {"codes": ", ".join(codes)},
+        )
 
 
 # --- sections that are fields of the plan ----------------------------------------------------------------------------

@@ -116,7 +116,7 @@ SECTIONS: dict[str, Section] = {
         ),
     ]
 }
-# Plan fields other_year_mentions looks at, and the section that edits each.
+# Plan fields year_mentions looks at, and the section that edits each.
 SECTION_OF_FIELD = {name: section for section in SECTIONS.values() for name in section.fields}
 
 
@@ -845,7 +845,7 @@ def _mentions_in(text: str, year: int):
 
 def year_mentions(plan: Plan) -> list[YearMention]:
     """Sentences of the plan's text, its lines and its duties that speak of "năm YYYY" for a year other than the
-    plan's (plans.services.other_year_mentions looks at the plan's own text the same way). Reads a plan fetched
+    plan's (the plan page lists them for review, plans.edit_views.plan_page_editing). Reads a plan fetched
     with Plan.objects.with_document(): no queries."""
     from plans.services import TEXT_FIELDS_CHECKED_FOR_YEAR
 

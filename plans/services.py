@@ -1,12 +1,9 @@
 """Rules about plans that need more than one row to check."""
 
 import re
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-
-from lai_chau.text import paragraphs
 
 LINE_SUB_PROJECT_MISMATCH = _("Sub-project %(sub)s does not belong to project %(project)s.")
 LINE_NEEDS_SUB_PROJECT = _(
@@ -67,25 +64,3 @@ TEXT_FIELDS_CHECKED_FOR_YEAR = [
     "solutions",
     "closing",
 ]
-
-
-@dataclass(frozen=True)
-class YearMention:
-    field: str  # verbose name of the field
-    year: int
-    sentence: str
-
-
-def other_year_mentions(plan) -> list[YearMention]:
-    """Return sentences of the plan's own text that speak of "năm YYYY" for a year other than the plan's.
-
-    The text is kept as written (the 2024 seed says "năm 2023" twice); this only points at it for review.
-    """
-    found = []
-    for name in TEXT_FIELDS_CHECKED_FOR_YEAR:
-        for paragraph in paragraphs(getattr(plan, name)):
-            for match in YEAR_IN_TEXT.finditer(paragraph):
-                if int(match[1]) != plan.year:
-                    field = plan._meta.get_field(name).verbose_name
-                    found.append(YearMention(field=str(field), year=int(match[1]), sentence=paragraph))
-    return found

@@ -45,7 +45,6 @@ from plans.permissions import (
     plan_or_404,
     readable_plans,
 )
-from plans.services import other_year_mentions
 from plans.signing import signing_configured
 
 
@@ -83,7 +82,6 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "budget": check.budget,
         "line_violations": violations_by_line(check),
         "exact": False,
-        "year_mentions": other_year_mentions(plan),
         "signed": signed,
         "signature": signed
         and Signature(plan.signer_title, plan.signer_name, signed.signed_at, signed.digitally_signed),

@@ -86,7 +86,9 @@ class YearStart:
 
     @property
     def lines_without_units(self) -> list[str]:
-        return [item.code for item in self.plan.items.all() if not item.implementing_units.all()]
+        """Codes of the lines of the new plan left without any implementing unit (one query)."""
+        items = self.plan.items.filter(implementing_units__isnull=True).select_related("project", "sub_project")
+        return [item.code for item in items]
 
 
 def year_sources(year: int | None = None):

@@ -161,6 +161,10 @@ def test_units_gone_by_the_new_year_are_left_out_and_their_lines_flagged(client,
     Plan.objects.filter(pk=start.plan.pk).delete()
     response = client.post(reverse("plans:plan_start_year"), _post(source=str(signed_seed.pk)), follow=True)
     assert "UBND xã Sùng Phài không còn trong năm 2025: không được chép (2)." in visible_text(response.content)
+    assert (
+        "Nội dung 2 không còn đơn vị thực hiện nào: hãy chọn đơn vị thực hiện trước khi trình kế hoạch."
+        in visible_text(response.content)
+    )
 
 
 def test_a_second_plan_for_the_same_issuer_and_year_is_refused_and_the_page_leads_to_the_first(
@@ -306,3 +310,11 @@ def test_the_issuers_offered_and_accepted_are_those_of_the_new_year(client, sign
     from budgets.ceiling_forms import CeilingForm
 
     assert {city, ward, province} <= set(CeilingForm().fields["issuer"].queryset)
+
+
+def test_the_ceiling_year_speaks_plain_vietnamese_when_it_is_not_a_whole_number(seed):
+    from budgets.ceiling_forms import CeilingForm
+
+    form = CeilingForm({"year": "2025a"})
+    assert not form.is_valid()
+    assert form.errors["year"] == ["Nhập một số nguyên, ví dụ 512."]  # not Django's "Nhập một số tổng thể."
