@@ -14,6 +14,7 @@ One service per write path, each with the guarantees of the allocation editor (b
 import datetime
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -821,6 +822,19 @@ def move_line(*, plan: Plan, item_id: int, up: bool, by, based_on: str) -> None:
 # Sentences naming another year, with the section that holds each (the plan page points at them for review)
 # ---------------------------------------------------------------------------------------------------------------
 
+YEAR_IN_TEXT = re.compile(r"\bnăm (\d{4})\b", re.IGNORECASE)
+TEXT_FIELDS_CHECKED_FOR_YEAR = [
+    "summary",
+    "preamble",
+    "purposes",
+    "requirements",
+    "scope",
+    "target_groups",
+    "time_frame",
+    "funding_statement",
+    "solutions",
+    "closing",
+]
 LINE_FIELDS_CHECKED_FOR_YEAR = ("title", "objective", "beneficiaries", "activities_intro", "activities", "outputs")
 
 
@@ -835,8 +849,6 @@ class YearMention:
 
 
 def _mentions_in(text: str, year: int):
-    from plans.services import YEAR_IN_TEXT
-
     for paragraph in paragraphs(text or ""):
         for match in YEAR_IN_TEXT.finditer(paragraph):
             if int(match[1]) != year:
@@ -847,8 +859,6 @@ def year_mentions(plan: Plan) -> list[YearMention]:
     """Sentences of the plan's text, its lines and its duties that speak of "năm YYYY" for a year other than the
     plan's (the plan page lists them for review, plans.edit_views.plan_page_editing). Reads a plan fetched
     with Plan.objects.with_document(): no queries."""
-    from plans.services import TEXT_FIELDS_CHECKED_FOR_YEAR
-
     found = []
     for name in TEXT_FIELDS_CHECKED_FOR_YEAR:
         label = str(Plan._meta.get_field(name).verbose_name)

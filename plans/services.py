@@ -1,7 +1,5 @@
 """Rules about plans that need more than one row to check."""
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -49,18 +47,3 @@ def validate_plan_item_line(item) -> None:
                 )
             }
         )
-
-
-YEAR_IN_TEXT = re.compile(r"\bnăm (\d{4})\b", re.IGNORECASE)
-TEXT_FIELDS_CHECKED_FOR_YEAR = [
-    "summary",
-    "preamble",
-    "purposes",
-    "requirements",
-    "scope",
-    "target_groups",
-    "time_frame",
-    "funding_statement",
-    "solutions",
-    "closing",
-]
