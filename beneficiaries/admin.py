@@ -14,4 +14,3 @@ class TargetGroupAdmin(GuardedAdminMixin, SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         """A group that plans name stays: deleting it would change what those plans say."""
         return super().has_delete_permission(request, obj) and not (obj is not None and obj.plan_items.exists())
-

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.admin_guard import FrozenUnlessDraftMixin, GuardedAdminMixin
-from budgets.models import Allocation, Ceiling, FundingSource
+from budgets.models import Allocation, Ceiling, FundingSource, LineFunding
 from lai_chau.admin_helpers import FixedChoicesMixin, money_column
 
 
@@ -52,6 +52,16 @@ class CeilingAdmin(GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
                 ),
             )
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(LineFunding)
+class LineFundingAdmin(FrozenUnlessDraftMixin, GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
+    plan_of = staticmethod(lambda obj: obj.item.plan)
+
+    list_display = ["item", "source", money_column("amount", _("amount"))]
+    list_filter = ["item__plan", "source"]
+    search_fields = ["item__project__name", "item__sub_project__name", "item__sub_project__code", "source__name"]
+    list_select_related = ["item__plan", "item__project", "item__sub_project", "source"]
 
 
 @admin.register(Allocation)

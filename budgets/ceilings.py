@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from budgets.history import REASON_CEILING_FORM
-from budgets.models import Ceiling, FundingSource
-from plans.models import DocumentReference, OrgUnit, Plan, PlanItem
+from budgets.models import Ceiling, FundingSource, LineFunding
+from plans.models import DocumentReference, OrgUnit, Plan
 
 # Units whose plans the province notifies ceilings for: the units that issue plans (one list, plans.models).
 ISSUER_KINDS = OrgUnit.ISSUER_KINDS
@@ -122,8 +122,8 @@ def plan_totals(plans: list[Plan], ceilings: list[Ceiling]) -> list[PlanTotal]:
     """
     by_key = {(c.issuer_id, c.year, c.source_id): c for c in ceilings}
     rows = (
-        PlanItem.objects.filter(plan__in=[plan.pk for plan in plans])
-        .values("plan_id", "source_id")
+        LineFunding.objects.filter(item__plan__in=[plan.pk for plan in plans])
+        .values("source_id", plan_id=models.F("item__plan_id"))
         .annotate(total=models.Sum("amount"))
         .order_by()
     )

@@ -16,6 +16,10 @@ from plans.models import Plan
 MONEY_RULES = frozenset(
     {"ceiling_exceeded", "line_over_allocated", "allocation_other_source", "allocation_outside_units"}
 )
+# What an edit of a plan's money (budgets.services.budget_apply) may not break or make worse: every rule but a source
+# without a ceiling, which is completeness (design.md §13): staff may plan on a source before finance records its
+# ceiling, and the plan cannot be submitted until it is recorded.
+BUDGET_EDIT_RULES = MONEY_RULES | {"line_repeated", "line_outside_catalogue", "line_without_unit"}
 
 
 @dataclass(frozen=True)
@@ -72,22 +76,9 @@ def check_plan(plan: Plan) -> BudgetCheck:
             violations.append(
                 Violation("line_without_unit", _("Line %(code)s has no implementing unit.") % {"code": code}, code)
             )
-        if line.allocated > item.amount:
-            violations.append(
-                Violation(
-                    "line_over_allocated",
-                    _("Line %(code)s: allocations %(actual)s exceed the line amount %(limit)s by %(excess)s.")
-                    % {
-                        "code": code,
-                        "actual": format_vnd(line.allocated),
-                        "limit": format_vnd(item.amount),
-                        "excess": format_vnd(line.allocated - item.amount),
-                    },
-                    code,
-                    item.amount,
-                    line.allocated,
-                )
-            )
+        for funding in line.fundings:
+            if funding.allocated > funding.amount:
+                violations.append(_over_allocated(code, funding, several=line.several_sources))
     for source in budget.sources:
         if source.ceiling is None:
             violations.append(
@@ -120,27 +111,55 @@ def check_plan(plan: Plan) -> BudgetCheck:
     return BudgetCheck(plan=plan, budget=budget, violations=violations)
 
 
-def _stray_allocations(item) -> list[Violation]:
-    """Allocations the line's figures would not show: from another source, or to a unit not carrying the line.
+def _over_allocated(code: str, funding, *, several: bool) -> Violation:
+    """Rule 2, per source: a line's allocations from a source exceed what the line draws on it."""
+    params = {
+        "code": code,
+        "actual": format_vnd(funding.allocated),
+        "limit": format_vnd(funding.amount),
+        "excess": format_vnd(funding.allocated - funding.amount),
+        "source": funding.source.name,
+    }
+    if several:
+        message = _(
+            "Line %(code)s, %(source)s: allocations %(actual)s exceed the line's amount from this source %(limit)s by "
+            "%(excess)s."
+        )
+    else:
+        message = _("Line %(code)s: allocations %(actual)s exceed the line amount %(limit)s by %(excess)s.")
+    return Violation(
+        "line_over_allocated", message % params, code, funding.amount, funding.allocated, funding.source.code
+    )
 
-    Rule 2 counts a line's own source only; without these an admin could hide money under a line.
+
+def _stray_allocations(item) -> list[Violation]:
+    """Allocations the line's figures would not show: from a source the line does not draw on, or to a unit not
+    carrying the line.
+
+    Rule 2 counts a line's own sources only; without these an admin could hide money under a line.
     """
     found = []
     units = {implementing.unit_id for implementing in item.implementing_units.all()}
+    line_sources = {funding.source_id for funding in item.fundings.all()}
     for allocation in item.allocations.all():
         params = {"code": item.code, "unit": allocation.unit.name, "amount": format_vnd(allocation.amount)}
-        if allocation.source_id != item.source_id:
+        if allocation.source_id not in line_sources:
             message = _(
-                "Line %(code)s: the allocation of %(amount)s to %(unit)s is from %(source)s, not from the line's "
-                "source %(line_source)s."
-            ) % {**params, "source": allocation.source.name, "line_source": item.source.name}
+                "Line %(code)s: the allocation of %(amount)s to %(unit)s is from %(source)s, which the line does not "
+                "draw on (%(line_sources)s)."
+            ) % {
+                **params,
+                "source": allocation.source.name,
+                "line_sources": ", ".join(source.name for source in item.sources) or "—",
+            }
             found.append(
                 Violation("allocation_other_source", message, item.code, 0, allocation.amount, allocation.source.code)
             )
         elif allocation.unit_id not in units:
-            message = _(
-                "Line %(code)s: %(amount)s is allocated to %(unit)s, which is not an implementing unit of the line."
-            ) % params
+            message = (
+                _("Line %(code)s: %(amount)s is allocated to %(unit)s, which is not an implementing unit of the line.")
+                % params
+            )
             found.append(
                 Violation("allocation_outside_units", message, item.code, 0, allocation.amount, allocation.unit.code)
             )

@@ -1,9 +1,12 @@
 """The budget workbook (design.md §12): what `export_budget` writes, the browser offers and `import_budget` reads.
 
 The sheet is laid out as a Vietnamese budget table (title block, "ĐVT: triệu đồng", one row per plan line and one
-per implementing unit, totals, ceiling, check result); amounts are triệu đồng numbers. The importer reads the data
-rows back with openpyxl into a tablib Dataset and lets a django-import-export Resource clean, diff and validate
-them row by row; "saving" a row only adds it to a BudgetEdit, which budget_apply then applies in one transaction.
+per implementing unit, totals, ceiling, check result); amounts are triệu đồng numbers. A line that draws on several
+funding sources has these rows once per source, each naming its source in the "Nguồn vốn" column; a single-source
+line's unit rows leave that column empty, as they always have. The importer reads the data rows back with openpyxl
+into a tablib Dataset and lets a django-import-export Resource clean, diff and validate them row by row, matching
+each to a figure by (line code, unit or whole line, source); "saving" a row only adds it to a BudgetEdit, which
+budget_apply then applies in one transaction.
 Exporting then importing unchanged yields an empty edit. The words in the sheet are the document's own Vietnamese
 text; the messages about a refused workbook are interface text (English msgids).
 """
@@ -54,6 +57,7 @@ from openpyxl.xml.constants import (
 
 from budgets.checks import BudgetCheck, check_plan
 from budgets.history import REASON_IMPORT, BudgetChange, latest_change_time, plan_budget_history
+from budgets.models import FundingSource, LineFunding
 from budgets.selectors import LineBudget
 from budgets.services import BudgetEdit, BudgetRefused, budget_apply
 from lai_chau.money import (
@@ -174,17 +178,39 @@ BLANK_OVER_FIGURE = _(
     "Cell %(cell)s is empty but the plan has %(amount)s million đồng for %(unit)s on line %(code)s. An empty cell "
     "does not remove an allocation: enter 0, or remove the unit in the allocation editor."
 )
+BLANK_OVER_SOURCE_FIGURE = _(
+    "Cell %(cell)s is empty but the plan has %(amount)s million đồng for %(unit)s on line %(code)s from %(source)s. "
+    "An empty cell does not remove an allocation: enter 0, or remove the unit in the allocation editor."
+)
 CODE_MISSING = _("The row has a unit or an amount but no line code.")
 UNKNOWN_LINE = _("Line %(code)s is not in this plan.")
 UNKNOWN_UNIT = _(
     "“%(unit)s” is not an implementing unit of line %(code)s: add the unit to the line in the allocation editor first."
 )
 DUPLICATE_ROW = _("This row repeats row %(row)s (line %(code)s, %(unit)s): each figure may appear only once.")
+DUPLICATE_SOURCE_ROW = _(
+    "This row repeats row %(row)s (line %(code)s, %(unit)s, %(source)s): each figure may appear only once."
+)
 LINE_AMOUNT_REQUIRED = _("Line %(code)s needs an amount.")
+LINE_SOURCE_AMOUNT_REQUIRED = _("Line %(code)s needs an amount from %(source)s.")
+SOURCE_REQUIRED = _(
+    "Line %(code)s draws on several funding sources (%(sources)s): name this row's source in the “%(column)s” column."
+)
+UNKNOWN_SOURCE = _(
+    "“%(source)s” is not a known funding source. Name the source as the exported workbook does: %(sources)s."
+)
+SOURCE_NOT_ON_LINE = _(
+    "Line %(code)s does not draw on %(source)s: add the source to the line in the allocation editor first."
+)
+LINE_WITHOUT_SOURCE = _(
+    "Line %(code)s draws on no funding source yet: add a source to the line in the allocation editor first."
+)
 ROW_UNREADABLE = _("This row could not be read.")
 IMPORT_HAS_ERRORS = _("The workbook has errors: nothing was imported.")
 
-Key = tuple[str, str | None]  # (line code, unit name casefolded; None for the line's own amount)
+# (line code, unit name casefolded or None for the line's own amount, funding source id; None only for a line that
+# draws on no source yet)
+Key = tuple[str, str | None, int | None]
 
 
 class RowError(NamedTuple):
@@ -200,13 +226,15 @@ class RowError(NamedTuple):
 
 
 class PreviewRow(NamedTuple):
-    """One figure the import changes: old → new in đồng (None: no allocation); unit None is the line's amount."""
+    """One figure the import changes: old → new in đồng (None: no allocation); unit None is the line's amount;
+    source the name of the funding source the figure is from."""
 
     row: int
     line: str
     unit: str | None
     old: int | None
     new: int | None
+    source: str | None = None
 
 
 @dataclass
@@ -217,6 +245,7 @@ class ParsedWorkbook:
     based_on: datetime.datetime | None = None
     preview: list[PreviewRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    several_sources: bool = False  # the plan draws on more than one source: the preview names each figure's source
 
     @property
     def ok(self) -> bool:
@@ -323,7 +352,14 @@ def _banner(
 
 def _write_title(sheet: Worksheet, plan: Plan) -> int:
     """Write the title block and return the header row's number."""
-    _banner(sheet, 1, plan.issuer.display_full_name.upper(), last=COL_CONTENT, bold=True)
+    from plans.document import issuer_header
+
+    parent, *own = issuer_header(plan.issuer)
+    if parent.parent:  # a department prints under the body it answers to, as in the document (plans.document)
+        _banner(sheet, 1, parent.text, last=COL_CONTENT)
+        _banner(sheet, 2, " ".join(line.text for line in own), last=COL_CONTENT, bold=True)
+    else:
+        _banner(sheet, 1, plan.issuer.display_full_name.upper(), last=COL_CONTENT, bold=True)
     _banner(sheet, 1, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", first=COL_UNIT, bold=True)
     _banner(sheet, 2, "Độc lập - Tự do - Hạnh phúc", first=COL_UNIT, bold=True)
     _banner(sheet, 4, "BIỂU TỔNG HỢP KINH PHÍ THỰC HIỆN KẾ HOẠCH", bold=True, size=14)
@@ -349,19 +385,37 @@ def _amount_cell(sheet: Worksheet, row: int, amount: int | None, *, bold: bool =
 
 
 def _write_lines(sheet: Worksheet, lines: list[LineBudget], row: int) -> int:
-    """Write one row per line (its amount) and one per implementing unit (its allocation); return the next row."""
+    """Write, for each source of each line, one row for what the line draws on it and one per implementing unit
+    (its allocation from that source); return the next row. A single-source line reads as it always has: its unit
+    rows name no source."""
     for number, line in enumerate(lines, 1):
         item = line.item
-        note = f"{NOT_SPLIT_NOTE}: {format_million(line.unallocated)}" if line.unallocated else ""
-        values = {COL_STT: number, COL_CODE: item.code, COL_CONTENT: item.name, COL_UNIT: WHOLE_LINE}
-        _table_row(sheet, row, {**values, COL_SOURCE: item.source.name, COL_NOTE: note}, bold=True)
-        _amount_cell(sheet, row, item.amount, bold=True)
-        row += 1
-        for share in line.shares:
-            note = "" if share.allocation else NOT_SPLIT_NOTE
-            _table_row(sheet, row, {COL_CODE: item.code, COL_UNIT: share.unit.name, COL_NOTE: note})
-            _amount_cell(sheet, row, share.amount)
+        first = {COL_STT: number, COL_CONTENT: item.name}
+        if not line.fundings:  # no source yet (all removed in the editor): nothing the workbook may set
+            _table_row(sheet, row, {**first, COL_CODE: item.code, COL_UNIT: WHOLE_LINE}, bold=True)
+            _amount_cell(sheet, row, None, bold=True)
             row += 1
+            for share in line.shares:
+                _table_row(sheet, row, {COL_CODE: item.code, COL_UNIT: share.unit.name})
+                _amount_cell(sheet, row, None)
+                row += 1
+            continue
+        for funding in line.fundings:
+            source = funding.source.name
+            note = f"{NOT_SPLIT_NOTE}: {format_million(funding.unallocated)}" if funding.unallocated else ""
+            values = {**first, COL_CODE: item.code, COL_UNIT: WHOLE_LINE, COL_SOURCE: source, COL_NOTE: note}
+            _table_row(sheet, row, values, bold=True)
+            _amount_cell(sheet, row, funding.amount, bold=True)
+            row += 1
+            first = {}  # number and content once per line, on its first source's row
+            for share in funding.shares:
+                note = "" if share.allocation else NOT_SPLIT_NOTE
+                values = {COL_CODE: item.code, COL_UNIT: share.unit.name, COL_NOTE: note}
+                if line.several_sources:
+                    values[COL_SOURCE] = source
+                _table_row(sheet, row, values)
+                _amount_cell(sheet, row, share.amount)
+                row += 1
     return row
 
 
@@ -688,13 +742,17 @@ def _plain_number(value: float | int | Decimal) -> str:
 def _find_header(rows: Iterator[tuple], sheet_title: str) -> tuple[int, dict[str, int]]:
     """Consume rows up to the header row; return its number and the column index of each field."""
     wanted = {"code": HEADERS[COL_CODE], "unit": HEADERS[COL_UNIT], "amount": HEADERS[COL_AMOUNT]}
+    # The source column may be deleted where every line draws on one source: its rows then name none.
+    optional = {"source": HEADERS[COL_SOURCE]}
     seen_anything = False
     for number, cells in enumerate(rows, 1):
         texts = [_match_key(_cell_text(cell.value)) for cell in cells]
         seen_anything = seen_anything or any(texts)
         if _match_key(wanted["code"]) in texts:
             columns = {
-                name: texts.index(_match_key(title)) for name, title in wanted.items() if _match_key(title) in texts
+                name: texts.index(_match_key(title))
+                for name, title in {**wanted, **optional}.items()
+                if _match_key(title) in texts
             }
             for name, title in wanted.items():
                 if name not in columns:
@@ -708,16 +766,17 @@ def _find_header(rows: Iterator[tuple], sheet_title: str) -> tuple[int, dict[str
 
 
 def _read_table(sheet, merged: list[str]) -> tuple[tablib.Dataset, dict[str, str], list[RowError]]:
-    """Read the data rows between the header and the totals row into a Dataset (row, code, unit, amount).
+    """Read the data rows between the header and the totals row into a Dataset (row, code, unit, source, amount).
 
     Cells holding a formula or an error value become errors here and their row stays out of the Dataset; so do
-    merged ranges (`merged`, as "F12:F13") that reach into the code, unit or amount cells of the data rows.
+    merged ranges (`merged`, as "F12:F13") that reach into the code, unit or amount cells of the data rows. A merged
+    source cell is let through: the rows under it read no source, which only a single-source line accepts.
     """
     sheet.reset_dimensions()  # a wrong <dimension> would otherwise silently cut rows or columns off
     rows = iter(sheet.iter_rows(max_col=MAX_COLUMNS))
     header_row, positions = _find_header(rows, sheet.title)
     letters = {name: get_column_letter(index + 1) for name, index in positions.items()}
-    dataset = tablib.Dataset(headers=["row", "code", "unit", "amount"])
+    dataset = tablib.Dataset(headers=["row", "code", "unit", "source", "amount"])
     errors: list[RowError] = []
     total_label = _match_key(TOTAL_LABEL)
     last_row = header_row
@@ -729,11 +788,12 @@ def _read_table(sheet, merged: list[str]) -> tuple[tablib.Dataset, dict[str, str
             raise WorkbookRefused(TOO_MANY_ROWS % {"limit": group_digits(MAX_DATA_ROWS)})
         picked = {name: cells[index] for name, index in positions.items()}
         cell_errors = [error for name, cell in picked.items() if (error := _cell_problem(cell, number, letters[name]))]
+        source = picked["source"].value if "source" in picked else None
         if cell_errors:
             errors.extend(cell_errors)
-        elif not all(_is_blank(cell.value) for cell in picked.values()):
-            dataset.append([number, picked["code"].value, picked["unit"].value, picked["amount"].value])
-    columns = sorted(index + 1 for index in positions.values())
+        elif not all(_is_blank(picked[name].value) for name in ("code", "unit", "amount")):
+            dataset.append([number, picked["code"].value, picked["unit"].value, source, picked["amount"].value])
+    columns = sorted(index + 1 for name, index in positions.items() if name != "source")
     errors.extend(_merge_errors(merged, rows=(header_row + 1, last_row), columns=columns))
     if not dataset and not errors:
         raise WorkbookRefused(NO_DATA_ROWS)
@@ -774,13 +834,28 @@ def _cell_problem(cell, row: int, column: str) -> RowError | None:
 
 @dataclass
 class BudgetFigure:
-    """One figure of the plan as the workbook names it: a line's amount (unit None) or a unit's allocation."""
+    """One figure of the plan as the workbook names it: what a line draws on a source (unit None) or a unit's
+    allocation from a source; `source` is the source's name (None, with source_id, for a line without a source)."""
 
     line_code: str
     unit: str | None
+    source: str | None
     amount: int | None
     item_id: int
     unit_id: int | None = None
+    source_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LineSources:
+    """The sources a line draws on, by id, with their names in the order the workbook lists them."""
+
+    item_id: int
+    sources: dict[int, str]
+
+    @property
+    def names(self) -> str:
+        return ", ".join(self.sources.values())
 
 
 class TextWidget(widgets.Widget):
@@ -829,18 +904,20 @@ class _FigureLoader(BaseInstanceLoader):
 
 
 class BudgetFigureResource(resources.Resource):
-    """Match each row to a figure of the plan by (line code, unit); the amount is the only field it changes.
+    """Match each row to a figure of the plan by (line code, unit, source); the amount is the only field it changes.
 
-    Never touches the database: figures come from the plan as fetched once, and saving a row records it in
-    `self.saved` for the caller to turn into a BudgetEdit.
+    The source may be left empty on the rows of a line that draws on one source (workbooks name none on its unit
+    rows); it is matched by name like units are. Never touches the database: figures come from the plan as fetched
+    once, and saving a row records it in `self.saved` for the caller to turn into a BudgetEdit.
     """
 
     line_code = fields.Field(attribute="line_code", column_name="code", widget=TextWidget(), readonly=True)
     unit = fields.Field(attribute="unit", column_name="unit", widget=UnitWidget(), readonly=True)
+    source = fields.Field(attribute="source", column_name="source", widget=TextWidget(), readonly=True)
     amount = fields.Field(attribute="amount", column_name="amount", widget=MillionAmountWidget())
 
     class Meta:
-        import_id_fields = ("line_code", "unit")
+        import_id_fields = ("line_code", "unit", "source")
         instance_loader_class = _FigureLoader
         skip_unchanged = True
         report_skipped = True
@@ -848,46 +925,81 @@ class BudgetFigureResource(resources.Resource):
         skip_html_diff = True
         use_transactions = False
 
-    def __init__(self, figures: dict[Key, BudgetFigure], amount_column: str):
+    def __init__(
+        self,
+        figures: dict[Key, BudgetFigure],
+        lines: dict[str, LineSources],
+        known_sources: dict[str, tuple[int, str]],
+        amount_column: str,
+    ):
         super().__init__()
         self.figures = figures
+        self.lines = lines
+        self.known_sources = known_sources  # source name _match_key → (id, name)
         self.amount_column = amount_column
-        self.codes = {code for code, _unit in figures}
         self.seen: dict[Key, int] = {}
         self.saved: list[BudgetFigure] = []
         self.row_number: int | None = None  # the sheet row being imported
-
-    def key(self, row: dict) -> Key:
-        unit = self.fields["unit"].clean(row)
-        return self.fields["line_code"].clean(row), None if unit is None else _match_key(unit)
+        self.row_key: Key | None = None  # its figure's key, once before_import_row has resolved it
 
     def figure_for(self, row: dict) -> BudgetFigure | None:
-        figure = self.figures.get(self.key(row))
+        figure = self.figures.get(self.row_key)
         return None if figure is None else replace(figure)
 
     def before_import_row(self, row: dict, **kwargs: Any) -> None:
-        self.row_number = row["row"]
-        code, unit = key = self.key(row)
+        self.row_number, self.row_key = row["row"], None
+        code = self.fields["line_code"].clean(row)
         if not code:
             raise ValidationError({"line_code": CODE_MISSING})
+        line = self.lines.get(code)
+        if line is None:
+            raise ValidationError({"line_code": UNKNOWN_LINE % {"code": code}})
+        source_id = self._source_of(code, line, self.fields["source"].clean(row))
+        unit = self.fields["unit"].clean(row)
+        key = (code, None if unit is None else _match_key(unit), source_id)
         if key in self.seen:
-            label = WHOLE_LINE if unit is None else self.fields["unit"].clean(row)
-            raise ValidationError({"unit": DUPLICATE_ROW % {"row": self.seen[key], "code": code, "unit": label}})
+            params = {"row": self.seen[key], "code": code, "unit": WHOLE_LINE if unit is None else unit}
+            if len(line.sources) > 1:
+                message = DUPLICATE_SOURCE_ROW % {**params, "source": line.sources[source_id]}
+            else:
+                message = DUPLICATE_ROW % params
+            raise ValidationError({"unit": message})
         self.seen[key] = row["row"]
+        self.row_key = key
+
+    def _source_of(self, code: str, line: LineSources, text: str) -> int | None:
+        """The id of the source a row names, or of the line's only source when it names none."""
+        if not text:
+            if len(line.sources) > 1:
+                params = {"code": code, "sources": line.names, "column": HEADERS[COL_SOURCE]}
+                raise ValidationError({"source": SOURCE_REQUIRED % params})
+            return next(iter(line.sources), None)
+        known = self.known_sources.get(_match_key(text))
+        if known is None:
+            names = "; ".join(name for _id, name in self.known_sources.values())
+            raise ValidationError({"source": UNKNOWN_SOURCE % {"source": text, "sources": names}})
+        source_id, name = known
+        if source_id not in line.sources:
+            # As with lines and units, the importer never adds a source to a line.
+            raise ValidationError({"source": SOURCE_NOT_ON_LINE % {"code": code, "source": name}})
+        return source_id
 
     def init_instance(self, row: dict | None = None) -> BudgetFigure:
         """A figure the plan does not have: the importer changes amounts, it does not invent lines or units."""
         code = self.fields["line_code"].clean(row)
-        if code not in self.codes:
-            raise ValidationError({"line_code": UNKNOWN_LINE % {"code": code}})
         raise ValidationError({"unit": UNKNOWN_UNIT % {"unit": self.fields["unit"].clean(row), "code": code}})
 
     def validate_instance(self, instance: BudgetFigure, import_validation_errors=None, validate_unique=True) -> None:
         errors = dict(import_validation_errors or {})
-        if instance.amount is None and "amount" not in errors:
-            current = self.figures[(instance.line_code, None if instance.unit is None else _match_key(instance.unit))]
+        several = len(self.lines[instance.line_code].sources) > 1
+        if instance.source_id is None and instance.amount is not None and "amount" not in errors:
+            errors["source"] = ValidationError(LINE_WITHOUT_SOURCE % {"code": instance.line_code})
+        elif instance.amount is None and "amount" not in errors:
+            current = self.figures[self.row_key]
             if instance.unit is None:
-                errors["amount"] = ValidationError(LINE_AMOUNT_REQUIRED % {"code": instance.line_code})
+                params = {"code": instance.line_code, "source": instance.source}
+                message = LINE_SOURCE_AMOUNT_REQUIRED if several else LINE_AMOUNT_REQUIRED
+                errors["amount"] = ValidationError(message % params)
             elif current.amount is not None:
                 # A cell emptied by mistake, or read as empty because it is merged, must not delete money.
                 params = {
@@ -895,8 +1007,10 @@ class BudgetFigureResource(resources.Resource):
                     "amount": format_million(current.amount),
                     "unit": instance.unit,
                     "code": instance.line_code,
+                    "source": instance.source,
                 }
-                errors["amount"] = ValidationError(BLANK_OVER_FIGURE % params)
+                message = BLANK_OVER_SOURCE_FIGURE if several else BLANK_OVER_FIGURE
+                errors["amount"] = ValidationError(message % params)
         if errors:
             raise ValidationError(errors)
 
@@ -904,18 +1018,34 @@ class BudgetFigureResource(resources.Resource):
         self.saved.append(instance)
 
 
-def _plan_figures(plan: Plan) -> dict[Key, BudgetFigure]:
-    """Index the plan's figures (plan fetched with_document: no queries here)."""
-    figures = {}
+def _plan_figures(plan: Plan) -> tuple[dict[Key, BudgetFigure], dict[str, LineSources]]:
+    """Index the plan's figures and each line's sources (plan fetched with_document: no queries here)."""
+    figures, lines = {}, {}
     for item in plan.items.all():
-        figures[(item.code, None)] = BudgetFigure(item.code, None, item.amount, item.pk)
-        allocations = {a.unit_id: a.amount for a in item.allocations.all() if a.source_id == item.source_id}
-        for implementing in item.implementing_units.all():
-            unit = implementing.unit
-            figures[(item.code, _match_key(unit.name))] = BudgetFigure(
-                item.code, unit.name, allocations.get(unit.pk), item.pk, unit.pk
+        fundings = item.funding_list()
+        lines[item.code] = LineSources(item.pk, {funding.source_id: funding.source.name for funding in fundings})
+        units = [implementing.unit for implementing in item.implementing_units.all()]
+        if not fundings:  # a line without a source: its rows are read, but may set nothing
+            figures[(item.code, None, None)] = BudgetFigure(item.code, None, None, None, item.pk)
+            for unit in units:
+                key = (item.code, _match_key(unit.name), None)
+                figures[key] = BudgetFigure(item.code, unit.name, None, None, item.pk, unit.pk)
+        allocations = {(a.unit_id, a.source_id): a.amount for a in item.allocations.all()}
+        for funding in fundings:
+            source, source_id = funding.source.name, funding.source_id
+            figures[(item.code, None, source_id)] = BudgetFigure(
+                item.code, None, source, funding.amount, item.pk, None, source_id
             )
-    return figures
+            for unit in units:
+                figures[(item.code, _match_key(unit.name), source_id)] = BudgetFigure(
+                    item.code, unit.name, source, allocations.get((unit.pk, source_id)), item.pk, unit.pk, source_id
+                )
+    return figures, lines
+
+
+def _known_sources() -> dict[str, tuple[int, str]]:
+    """Every funding source by its name as the importer matches it (a handful of rows)."""
+    return {_match_key(source.name): (source.pk, source.name) for source in FundingSource.objects.order_by("code")}
 
 
 def refuse_before_reading(file_bytes: bytes) -> ParsedWorkbook | None:
@@ -926,6 +1056,11 @@ def refuse_before_reading(file_bytes: bytes) -> ParsedWorkbook | None:
     except WorkbookRefused as refused:
         return ParsedWorkbook(errors=[refused.error])
     return None
+
+
+def draws_on_several_sources(plan: Plan) -> bool:
+    """Whether the plan's lines draw on more than one funding source in all (one query)."""
+    return LineFunding.objects.filter(item__plan=plan).values("source_id").distinct().count() > 1
 
 
 def read_budget_workbook(plan: Plan, file_bytes: bytes) -> ParsedWorkbook:
@@ -941,24 +1076,32 @@ def read_budget_workbook(plan: Plan, file_bytes: bytes) -> ParsedWorkbook:
     if sheet.plan_id != plan.pk:
         message = OTHER_PLAN % {"other": sheet.plan_label, "plan": f"{plan.document_number} ({plan.year})"}
         return ParsedWorkbook(errors=[RowError(None, None, str(message))])
-    resource = BudgetFigureResource(_plan_figures(plan), amount_column=sheet.columns["amount"])
+    figures, lines = _plan_figures(plan)
+    several = len({source_id for line in lines.values() for source_id in line.sources}) > 1
+    resource = BudgetFigureResource(figures, lines, _known_sources(), amount_column=sheet.columns["amount"])
     result = resource.import_data(sheet.dataset, dry_run=False, use_transactions=False)
     preview, errors = _row_outcomes(sheet, result)
     errors = sorted([*sheet.errors, *errors], key=lambda e: (e.row or 0, e.column or ""))
-    if errors:
-        return ParsedWorkbook(based_on=sheet.based_on, preview=preview, errors=errors)
-    return ParsedWorkbook(edit=_edit_of(resource.saved), based_on=sheet.based_on, preview=preview)
+    parsed = ParsedWorkbook(based_on=sheet.based_on, preview=preview, errors=errors, several_sources=several)
+    if not errors:
+        parsed.edit = _edit_of(resource.saved)
+    return parsed
 
 
 def _row_outcomes(sheet: SheetData, result: Result) -> tuple[list[PreviewRow], list[RowError]]:
-    columns = {"line_code": sheet.columns["code"], "unit": sheet.columns["unit"], "amount": sheet.columns["amount"]}
+    columns = {
+        "line_code": sheet.columns["code"],
+        "unit": sheet.columns["unit"],
+        "source": sheet.columns.get("source"),  # None when the column was deleted
+        "amount": sheet.columns["amount"],
+    }
     preview: list[PreviewRow] = []
     errors = [RowError(None, None, str(ROW_UNREADABLE)) for _error in result.base_errors]
     for values, outcome in zip(sheet.dataset, result.rows, strict=True):
         row = values[0]
         if outcome.import_type == RowResult.IMPORT_TYPE_UPDATE:
             new, old = outcome.instance, outcome.original
-            preview.append(PreviewRow(row, new.line_code, new.unit, old.amount, new.amount))
+            preview.append(PreviewRow(row, new.line_code, new.unit, old.amount, new.amount, new.source))
         elif outcome.import_type == RowResult.IMPORT_TYPE_INVALID:
             errors.extend(_validation_errors(row, outcome.validation_error, columns))
         elif outcome.import_type == RowResult.IMPORT_TYPE_ERROR:
@@ -967,7 +1110,7 @@ def _row_outcomes(sheet: SheetData, result: Result) -> tuple[list[PreviewRow], l
     return preview, errors
 
 
-def _validation_errors(row: int, error: ValidationError, columns: dict[str, str]) -> Iterable[RowError]:
+def _validation_errors(row: int, error: ValidationError, columns: dict[str, str | None]) -> Iterable[RowError]:
     for name, messages in error.message_dict.items():
         column = None if name == NON_FIELD_ERRORS else columns.get(name)
         for message in messages:
@@ -978,9 +1121,9 @@ def _edit_of(figures: list[BudgetFigure]) -> BudgetEdit:
     edit = BudgetEdit()
     for figure in figures:
         if figure.unit_id is None:
-            edit.line_amounts[figure.item_id] = figure.amount
+            edit.line_amounts[(figure.item_id, figure.source_id)] = figure.amount
         else:
-            edit.allocations[(figure.item_id, figure.unit_id)] = figure.amount
+            edit.allocations[(figure.item_id, figure.unit_id, figure.source_id)] = figure.amount
     return edit
 
 

@@ -29,12 +29,14 @@ from django.views.decorators.http import require_safe
 
 from budgets.excel import (
     COL_AMOUNT,
+    COL_SOURCE,
     FILE_TOO_LARGE,
     HEADERS,
     MAX_FILE_BYTES,
     budget_workbook_import,
     budget_workbook_trial,
     changes_since_export,
+    draws_on_several_sources,
     export_budget_workbook,
     read_budget_workbook,
     refuse_before_reading,
@@ -130,7 +132,14 @@ def _busy(request: HttpRequest, plan: Plan) -> HttpResponse:
 
 
 def _context(plan: Plan, **extra) -> dict:
-    return {"plan": plan, "amount_header": HEADERS[COL_AMOUNT], "max_mb": MAX_FILE_BYTES // 1024 // 1024, **extra}
+    return {
+        "plan": plan,
+        "amount_header": HEADERS[COL_AMOUNT],
+        "source_header": HEADERS[COL_SOURCE],
+        "several_sources": draws_on_several_sources(plan),
+        "max_mb": MAX_FILE_BYTES // 1024 // 1024,
+        **extra,
+    }
 
 
 def _session_key(plan: Plan) -> str:

@@ -1,13 +1,13 @@
-"""The audit trail of a plan's money: every change to a line amount, an implementing unit, an allocation or a
-ceiling of the plan's issuer and year, newest first, read from django-simple-history's records in a fixed number of
-queries."""
+"""The audit trail of a plan's money: every change to what a line draws on a source, an implementing unit, an
+allocation or a ceiling of the plan's issuer and year, newest first, read from django-simple-history's records in a
+fixed number of queries."""
 
 import datetime
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from budgets.models import Allocation, Ceiling
+from budgets.models import Allocation, Ceiling, FundingSource, LineFunding
 from lai_chau.history import history_user_label
 from plans.models import Duty, ImplementingUnit, LegalBasis, OrgUnit, Plan, PlanItem, Target
 
@@ -56,6 +56,7 @@ def record_loaded_rows(plan: Plan) -> None:
         (LegalBasis, list(LegalBasis.objects.filter(plan=plan))),
         (Duty, list(Duty.objects.filter(plan=plan))),
         (PlanItem, list(PlanItem.objects.filter(plan=plan))),
+        (LineFunding, list(LineFunding.objects.filter(item__plan=plan))),
         (Target, list(Target.objects.filter(item__plan=plan))),
         (ImplementingUnit, list(ImplementingUnit.objects.filter(item__plan=plan))),
         (Allocation, list(Allocation.objects.filter(item__plan=plan))),
@@ -77,6 +78,7 @@ class BudgetChange:
     old: int | None
     new: int | None
     action: str  # "+", "~", "-" as simple-history records them
+    source: str | None = None  # the funding source of a line amount or an allocation
 
     @property
     def reason_label(self) -> str:
@@ -93,8 +95,9 @@ class BudgetChange:
         return str(labels[self.kind])
 
 
-def _change(record, kind, line, unit, old, new) -> BudgetChange:
+def _change(record, kind, line, unit, old, new, source=None) -> BudgetChange:
     return BudgetChange(
+        source=source,
         when=record.history_date,
         user=history_user_label(record),
         reason=record.history_change_reason or "",
@@ -107,7 +110,7 @@ def _change(record, kind, line, unit, old, new) -> BudgetChange:
     )
 
 
-def _amount_changes(records, kind, *, line_of, unit_of) -> list[BudgetChange]:
+def _amount_changes(records, kind, *, line_of, unit_of, source_of=lambda r: None) -> list[BudgetChange]:
     """Pair each history record with the previous one of the same object; keep creations, deletions and
     changes of `amount` (edits of other fields, such as a line's text, are not budget changes)."""
     previous = {}
@@ -118,7 +121,7 @@ def _amount_changes(records, kind, *, line_of, unit_of) -> list[BudgetChange]:
         old = before.amount if before is not None and record.history_type != "+" else None
         new = None if record.history_type == "-" else record.amount
         if record.history_type != "~" or old != new:
-            changes.append(_change(record, kind, line_of(record), unit_of(record), old, new))
+            changes.append(_change(record, kind, line_of(record), unit_of(record), old, new, source_of(record)))
     return changes
 
 
@@ -134,20 +137,26 @@ def plan_budget_history(plan: Plan, *, since: datetime.datetime | None = None) -
     for item in PlanItem.objects.filter(pk__in=item_ids).select_related("project", "sub_project"):
         codes[item.pk] = item.code
     unit_records = list(ImplementingUnit.history.filter(item_id__in=item_ids).select_related("history_user"))
+    funding_records = list(LineFunding.history.filter(item_id__in=item_ids).select_related("history_user"))
     allocation_records = list(Allocation.history.filter(item_id__in=item_ids).select_related("history_user"))
     ceiling_records = list(
         Ceiling.history.filter(issuer_id=plan.issuer_id, year=plan.year).select_related("history_user", "source")
     )
     unit_ids = {r.unit_id for r in unit_records} | {r.unit_id for r in allocation_records}
     units = dict(OrgUnit.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
+    sources = dict(FundingSource.objects.values_list("pk", "name"))  # a handful of rows
+    source_of = lambda record: sources.get(record.source_id)  # noqa: E731
 
     changes = [
-        *_amount_changes(item_records, "line", line_of=lambda r: codes.get(r.id), unit_of=lambda r: None),
+        *_amount_changes(
+            funding_records, "line", line_of=lambda r: codes.get(r.item_id), unit_of=lambda r: None, source_of=source_of
+        ),
         *_amount_changes(
             allocation_records,
             "allocation",
             line_of=lambda r: codes.get(r.item_id),
             unit_of=lambda r: units.get(r.unit_id),
+            source_of=source_of,
         ),
         *_amount_changes(ceiling_records, "ceiling", line_of=lambda r: None, unit_of=lambda r: r.source.name),
         *(

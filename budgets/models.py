@@ -1,4 +1,5 @@
-"""Money: funding sources, the ceilings the province notifies, and allocations of plan lines to units."""
+"""Money: funding sources, the ceilings the province notifies, what each plan line draws on each source, and
+allocations of plan lines to units."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,13 @@ class FundingSource(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.code,)
+
+    @property
+    def document_order(self) -> tuple:
+        """The order Vietnamese budget documents name sources in, used on every page: central before local before
+        other lawful sources, recurrent (sự nghiệp) before investment (đầu tư) funds."""
+        origins, kinds = list(self.Origin.values), list(self.Kind.values)
+        return (origins.index(self.origin), kinds.index(self.kind), self.code)
 
 
 class CeilingManager(models.Manager):
@@ -96,6 +104,35 @@ class Ceiling(models.Model):
         return (self.issuer.code, self.year, self.source.code)
 
     natural_key.dependencies = ["plans.orgunit", "budgets.fundingsource", "plans.documentreference"]
+
+
+class LineFunding(models.Model):
+    """How much of a plan line's money comes from one funding source (design.md §13): a line has one row per source
+    it draws on, and its amount is their sum. Ceilings and the rules of §6 are per source."""
+
+    item = models.ForeignKey("plans.PlanItem", models.CASCADE, related_name="fundings", verbose_name=_("plan line"))
+    source = models.ForeignKey(
+        FundingSource, models.PROTECT, related_name="line_fundings", verbose_name=_("funding source")
+    )
+    amount = AmountField(_("amount (đồng)"), help_text=_("Whole đồng. Vietnamese notation is accepted: 530.000.000"))
+
+    history = audit_history()
+
+    class Meta:
+        verbose_name = _("line funding")
+        verbose_name_plural = _("line fundings")
+        ordering = ["item", "source__code"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="line_funding_amount_gte_0"),
+            models.UniqueConstraint(
+                fields=["item", "source"],
+                name="line_funding_once_per_source",
+                violation_error_message=_("This line already draws on this source: change its amount instead."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} – {self.source}"
 
 
 class Allocation(models.Model):

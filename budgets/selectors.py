@@ -5,29 +5,68 @@ import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from budgets.models import Allocation, Ceiling, FundingSource
+from budgets.models import Allocation, Ceiling, FundingSource, LineFunding
 from plans.models import OrgUnit, Plan, PlanItem
 
 
 @dataclass(frozen=True)
 class UnitShare:
+    """One implementing unit's part of a line, or of one source of a line: its allocations (none yet: None)."""
+
     unit: OrgUnit
-    allocation: Allocation | None
+    allocations: tuple[Allocation, ...] = ()
 
     @property
     def amount(self) -> int | None:
-        return self.allocation.amount if self.allocation else None
+        return sum(a.amount for a in self.allocations) if self.allocations else None
+
+    @property
+    def allocation(self) -> Allocation | None:
+        """The one allocation of a single-source share (the editor and the workbook edit it)."""
+        return self.allocations[0] if len(self.allocations) == 1 else None
 
 
 @dataclass(frozen=True)
-class LineBudget:
-    item: PlanItem
+class FundingBudget:
+    """One source of one line: its amount, and each implementing unit's allocation from it."""
+
+    funding: LineFunding
     shares: list[UnitShare]
     allocated: int
 
     @property
+    def source(self) -> FundingSource:
+        return self.funding.source
+
+    @property
+    def amount(self) -> int:
+        return self.funding.amount
+
+    @property
     def unallocated(self) -> int:
-        return self.item.amount - self.allocated
+        return self.funding.amount - self.allocated
+
+
+@dataclass(frozen=True)
+class LineBudget:
+    """A line with its sources; `shares` sums each unit over the sources (the same figures when there is one)."""
+
+    item: PlanItem
+    fundings: list[FundingBudget]
+    shares: list[UnitShare]
+    allocated: int
+
+    @property
+    def amount(self) -> int:
+        return sum(funding.amount for funding in self.fundings)
+
+    @property
+    def unallocated(self) -> int:
+        return self.amount - self.allocated
+
+    @property
+    def several_sources(self) -> bool:
+        return len(self.fundings) > 1
 
 
 @dataclass(frozen=True)
@@ -35,6 +74,7 @@ class SourceBudget:
     source: FundingSource
     planned: int
     ceiling: Ceiling | None
+    drawn_on: bool = False  # some line of the plan has a funding row for it (possibly still 0 đồng)
 
     @property
     def remaining(self) -> int | None:
@@ -52,6 +92,12 @@ class PlanBudget:
     @property
     def unallocated(self) -> int:
         return self.total - self.allocated
+
+    @property
+    def several_sources(self) -> bool:
+        """More than one source is drawn on: pages and documents then break money down by source (design.md §13);
+        with one, they read as the 2024 plan does."""
+        return sum(1 for source in self.sources if source.planned or source.drawn_on) > 1
 
     @property
     def over_ceiling(self) -> list[SourceBudget]:
@@ -99,7 +145,7 @@ def ceilings_for(plan: Plan) -> list[Ceiling]:
 
 
 def plan_budget(plan: Plan) -> PlanBudget:
-    """Return the plan's lines with their unit shares and the totals per source against the ceilings.
+    """Return the plan's lines with their sources and unit shares, and the totals per source against the ceilings.
 
     Expects a plan fetched with Plan.objects.with_document() so that nothing here queries the database.
     """
@@ -107,25 +153,46 @@ def plan_budget(plan: Plan) -> PlanBudget:
     planned_by_source: dict[int, int] = {}
     sources: dict[int, FundingSource] = {}
     for item in plan.items.all():
-        # A line's amount comes from one source; only allocations from that source count against it.
-        allocations = {a.unit_id: a for a in item.allocations.all() if a.source_id == item.source_id}
+        units = [implementing.unit for implementing in item.implementing_units.all()]
+        by_source: dict[int, dict[int, Allocation]] = {}
+        for allocation in item.allocations.all():
+            by_source.setdefault(allocation.source_id, {})[allocation.unit_id] = allocation
+        fundings = []
+        for funding in item.funding_list():
+            # Only allocations from one of the line's own sources count against it (checks flag the others).
+            allocations = by_source.get(funding.source_id, {})
+            shares = [UnitShare(unit, _one(allocations.get(unit.pk))) for unit in units]
+            fundings.append(FundingBudget(funding, shares, allocated=sum(a.amount for a in allocations.values())))
+            planned_by_source[funding.source_id] = planned_by_source.get(funding.source_id, 0) + funding.amount
+            sources[funding.source_id] = funding.source
+        # Each unit over the line's sources: every funding lists the units in the same order.
         shares = [
-            UnitShare(unit=iu.unit, allocation=allocations.get(iu.unit_id)) for iu in item.implementing_units.all()
+            UnitShare(unit, tuple(a for share in per_source for a in share.allocations))
+            for unit, *per_source in zip(units, *(f.shares for f in fundings), strict=True)
         ]
-        allocated = sum(a.amount for a in allocations.values())
-        lines.append(LineBudget(item=item, shares=shares, allocated=allocated))
-        planned_by_source[item.source_id] = planned_by_source.get(item.source_id, 0) + item.amount
-        sources[item.source_id] = item.source
+        lines.append(
+            LineBudget(item=item, fundings=fundings, shares=shares, allocated=sum(f.allocated for f in fundings))
+        )
     ceilings = {c.source_id: c for c in ceilings_for(plan)}
     for source_id, ceiling in ceilings.items():
         sources.setdefault(source_id, ceiling.source)
+    drawn_on = {f.funding.source_id for line in lines for f in line.fundings}
     source_budgets = [
-        SourceBudget(source=source, planned=planned_by_source.get(source_id, 0), ceiling=ceilings.get(source_id))
-        for source_id, source in sorted(sources.items(), key=lambda pair: pair[1].code)
+        SourceBudget(
+            source=source,
+            planned=planned_by_source.get(source_id, 0),
+            ceiling=ceilings.get(source_id),
+            drawn_on=source_id in drawn_on,
+        )
+        for source_id, source in sorted(sources.items(), key=lambda pair: pair[1].document_order)
     ]
     return PlanBudget(
         lines=lines,
         sources=source_budgets,
-        total=sum(line.item.amount for line in lines),
+        total=sum(line.amount for line in lines),
         allocated=sum(line.allocated for line in lines),
     )
+
+
+def _one(allocation: Allocation | None) -> tuple[Allocation, ...]:
+    return () if allocation is None else (allocation,)

@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from budgets.checks import BUDGET_EDIT_RULES
 from budgets.history import BudgetChange, plan_budget_history
-from budgets.models import Allocation
+from budgets.models import Allocation, FundingSource, LineFunding
 from plans.guard import BudgetRefused, budget_guard
 from plans.models import ImplementingUnit, OrgUnit, Plan, PlanItem
 
@@ -25,8 +26,11 @@ __all__ = ["BudgetEdit", "BudgetRefused", "StaleBudget", "budget_apply"]
 class BudgetEdit:
     """What one save changes, and only that: untouched figures are never rewritten with stale copies."""
 
-    line_amounts: dict[int, int] = field(default_factory=dict)  # plan item id → amount in đồng
-    allocations: dict[tuple[int, int], int | None] = field(default_factory=dict)  # (item, unit) → đồng; None removes
+    # (plan item id, funding source id) → what the line draws on the source, in đồng; a new pair adds the source to
+    # the line, None removes it with its allocations.
+    line_amounts: dict[tuple[int, int], int | None] = field(default_factory=dict)
+    # (item, unit, source) → đồng; None removes
+    allocations: dict[tuple[int, int, int], int | None] = field(default_factory=dict)
     units_added: list[tuple[int, int]] = field(default_factory=list)  # (item id, unit id)
     units_removed: list[tuple[int, int]] = field(default_factory=list)
 
@@ -53,7 +57,7 @@ def budget_apply(
     changed after `based_on`, BudgetRefused when the result would break or worsen a budget rule.
     """
     # The bulk writes below send no ORM signals: the guard is told which plan they touch.
-    with budget_guard() as guard:
+    with budget_guard(rules=BUDGET_EDIT_RULES) as guard:
         locked = guard.touch(plan.pk)
         started = timezone.now()
         if based_on is not None:
@@ -67,25 +71,47 @@ def budget_apply(
 def _write(plan: Plan, edit: BudgetEdit, *, by, reason: str) -> None:
     items = {item.pk: item for item in plan.items.all()}
     _refuse_foreign_items(items, edit)
-    unit_ids = {unit for _item, unit in [*edit.units_added, *edit.units_removed, *edit.allocations]}
+    unit_ids = {unit for _item, unit in [*edit.units_added, *edit.units_removed]}
+    unit_ids |= {unit for _item, unit, _source in edit.allocations}
     units = OrgUnit.objects.in_bulk(unit_ids)
     if missing := unit_ids - set(units):
         raise ValidationError(_("Unknown unit id(s): %(ids)s.") % {"ids": ", ".join(map(str, sorted(missing)))})
+    source_ids = {source for _item, source in edit.line_amounts} | {source for *_key, source in edit.allocations}
+    sources = FundingSource.objects.in_bulk(source_ids)
+    if missing := source_ids - set(sources):
+        raise ValidationError(
+            _("Unknown funding source id(s): %(ids)s.") % {"ids": ", ".join(map(str, sorted(missing)))}
+        )
 
-    changed_items = []
-    for item_id, amount in edit.line_amounts.items():
-        if items[item_id].amount != amount:
-            items[item_id].amount = amount
-            changed_items.append(items[item_id])
-    if changed_items:
-        bulk_update_with_history(changed_items, PlanItem, ["amount"], default_user=by, default_change_reason=reason)
+    fundings = {(f.item_id, f.source_id): f for f in LineFunding.objects.filter(item__plan=plan)}
+    existing = {(a.item_id, a.unit_id, a.source_id): a for a in Allocation.objects.filter(item__plan=plan)}
+    new_fundings, changed_fundings = [], []
+    for (item_id, source_id), amount in edit.line_amounts.items():
+        current = fundings.get((item_id, source_id))
+        if amount is None:
+            if current is not None:
+                for key in [key for key in existing if (key[0], key[2]) == (item_id, source_id)]:
+                    _delete_with_history(existing.pop(key), by=by, reason=reason)
+                _delete_with_history(fundings.pop((item_id, source_id)), by=by, reason=reason)
+        elif current is None:
+            fundings[(item_id, source_id)] = LineFunding(item_id=item_id, source_id=source_id, amount=amount)
+            new_fundings.append(fundings[(item_id, source_id)])
+        elif current.amount != amount:
+            current.amount = amount
+            changed_fundings.append(current)
+    if new_fundings:
+        bulk_create_with_history(new_fundings, LineFunding, default_user=by, default_change_reason=reason)
+    if changed_fundings:
+        bulk_update_with_history(
+            changed_fundings, LineFunding, ["amount"], default_user=by, default_change_reason=reason
+        )
 
     implementing = {(iu.item_id, iu.unit_id): iu for iu in ImplementingUnit.objects.filter(item__plan=plan)}
-    existing = {(a.item_id, a.unit_id): a for a in Allocation.objects.filter(item__plan=plan)}
-    for key in edit.units_removed:
-        for row in (existing.pop(key, None), implementing.pop(key, None)):
-            if row is not None:
-                _delete_with_history(row, by=by, reason=reason)
+    for item_id, unit_id in edit.units_removed:
+        for key in [key for key in existing if key[:2] == (item_id, unit_id)]:
+            _delete_with_history(existing.pop(key), by=by, reason=reason)
+        if (row := implementing.pop((item_id, unit_id), None)) is not None:
+            _delete_with_history(row, by=by, reason=reason)
     new_units = []
     for item_id, unit_id in edit.units_added:
         if (item_id, unit_id) not in implementing:
@@ -96,8 +122,8 @@ def _write(plan: Plan, edit: BudgetEdit, *, by, reason: str) -> None:
         bulk_create_with_history(new_units, ImplementingUnit, default_user=by, default_change_reason=reason)
 
     to_create, to_update = [], []
-    for (item_id, unit_id), amount in edit.allocations.items():
-        current = existing.get((item_id, unit_id))
+    for (item_id, unit_id, source_id), amount in edit.allocations.items():
+        current = existing.get((item_id, unit_id, source_id))
         if amount is None:
             if current is not None:
                 _delete_with_history(current, by=by, reason=reason)
@@ -107,10 +133,13 @@ def _write(plan: Plan, edit: BudgetEdit, *, by, reason: str) -> None:
                 _("%(unit)s is not an implementing unit of line %(code)s: add it to the line first.")
                 % {"unit": units[unit_id].name, "code": items[item_id].code}
             )
-        if current is None:
-            to_create.append(
-                Allocation(item_id=item_id, unit_id=unit_id, source_id=items[item_id].source_id, amount=amount)
+        if (item_id, source_id) not in fundings:
+            raise ValidationError(
+                _("Line %(code)s does not draw on %(source)s: add the source to the line first.")
+                % {"source": sources[source_id].name, "code": items[item_id].code}
             )
+        if current is None:
+            to_create.append(Allocation(item_id=item_id, unit_id=unit_id, source_id=source_id, amount=amount))
         elif current.amount != amount:
             current.amount = amount
             to_update.append(current)
@@ -121,8 +150,8 @@ def _write(plan: Plan, edit: BudgetEdit, *, by, reason: str) -> None:
 
 
 def _refuse_foreign_items(items: dict[int, PlanItem], edit: BudgetEdit) -> None:
-    named = set(edit.line_amounts) | {
-        item for item, _unit in [*edit.allocations, *edit.units_added, *edit.units_removed]
+    named = {item for item, _source in edit.line_amounts} | {
+        item for item, *_rest in [*edit.allocations, *edit.units_added, *edit.units_removed]
     }
     if foreign := named - set(items):
         raise ValidationError(

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 from budgets.checks import check_plan, violations_by_line
 from budgets.forms import AllocationEditorForm
 from budgets.history import REASON_EDITOR, latest_change_time, plan_budget_history
+from budgets.selectors import plan_budget
 from budgets.services import BudgetRefused, StaleBudget, budget_apply
 from plans.models import Plan
 from plans.permissions import (
@@ -63,10 +64,12 @@ def allocation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved: %(count)d change(s).") % {"count": len(changes)})
             return redirect("budgets:budget_report", pk=plan.pk)
+    check = check_plan(plan)
     context = {
         "plan": plan,
         "form": form,
-        "check": check_plan(plan),
+        "check": check,
+        "several_sources": check.budget.several_sources,
         "stale_changes": stale_changes,
         "refused": violations,
     }
@@ -90,6 +93,12 @@ def budget_history(request: HttpRequest, pk: int) -> HttpResponse:
     lines = sorted({c.line for c in changes if c.line}, key=lambda code: [int(part) for part in code.split(".")])
     if line:
         changes = [c for c in changes if c.line == line]
-    return render(
-        request, "budgets/budget_history.html", {"plan": plan, "changes": changes, "lines": lines, "line": line}
-    )
+    context = {
+        "plan": plan,
+        "changes": changes,
+        "lines": lines,
+        "line": line,
+        # The source of each change matters only when the plan draws on several (design.md §13).
+        "several_sources": plan_budget(plan).several_sources,
+    }
+    return render(request, "budgets/budget_history.html", context)

@@ -1,10 +1,12 @@
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.admin_guard import FrozenUnlessDraftMixin, GuardedAdminMixin
-from budgets.models import Allocation
+from budgets.models import Allocation, LineFunding
 from lai_chau.admin_helpers import FixedChoicesMixin, money_column
+from lai_chau.money import format_vnd
 from plans.forms import PlanAdminForm
 from plans.issue_dates import issue_date_error
 from plans.models import (
@@ -52,16 +54,35 @@ class LegalBasisInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.StackedI
         return super().get_queryset(request).prefetch_related("references")
 
 
+def _fundings():
+    return models.Prefetch("fundings", LineFunding.objects.select_related("source").order_by("source__code"))
+
+
+@admin.display(description=_("amount"))
+def line_money(item: PlanItem) -> str:
+    """A line's amount, per source when it draws on several: '530.000.000 đồng' or
+    'Ngân sách Trung ương - vốn sự nghiệp: 300.000.000 đồng; …'. Reads the prefetched fundings."""
+    if item.pk is None:
+        return admin.site.empty_value_display
+    fundings = list(item.fundings.all())
+    if len(fundings) < 2:
+        return format_vnd(item.amount)
+    parts = "; ".join(f"{funding.source.name}: {format_vnd(funding.amount)}" for funding in fundings)
+    return f"{format_vnd(item.amount)} ({parts})"
+
+
 class PlanItemInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.TabularInline):
     plan_of = staticmethod(lambda obj: obj)  # the parent plan
 
     model = PlanItem
     extra = 0
-    fields = ["position", "project", "sub_project", "amount", "source"]
+    # The money is shown, not edited, here: it is set per source on the line's own page (LineFundingInline).
+    fields = ["position", "project", "sub_project", line_money]
+    readonly_fields = [line_money]
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("project", "sub_project")
+        return super().get_queryset(request).select_related("project", "sub_project").prefetch_related(_fundings())
 
 
 class DutyInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.StackedInline):
@@ -169,6 +190,21 @@ class ImplementingUnitInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.Ta
         return super().get_queryset(request).select_related("unit", "item__project", "item__sub_project")
 
 
+class LineFundingInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.TabularInline):
+    """What the line draws on each funding source: one row per source, the line's amount is their sum."""
+
+    plan_of = staticmethod(lambda obj: getattr(obj, "plan", None))  # the parent line's plan
+
+    model = LineFunding
+    extra = 0
+    fields = ["source", "amount"]
+    verbose_name = _("funding source")
+    verbose_name_plural = _("funding sources")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source", "item__project", "item__sub_project")
+
+
 class AllocationInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.TabularInline):
     plan_of = staticmethod(lambda obj: getattr(obj, "plan", None))  # the parent line's plan
 
@@ -188,12 +224,28 @@ class TargetInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.TabularInlin
 
 @admin.register(PlanItem)
 class PlanItemAdmin(FrozenUnlessDraftMixin, GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
-    list_display = ["__str__", "plan", "position", money_column("amount", _("amount")), "source"]
-    list_filter = ["plan", "project", "source"]
+    list_display = ["__str__", "plan", "position", "total", "source_names"]
+    list_filter = ["plan", "project", "fundings__source"]
     search_fields = ["project__code", "project__name", "sub_project__code", "sub_project__name", "objective"]
-    list_select_related = ["plan", "project", "sub_project", "source"]
+    list_select_related = ["plan", "project", "sub_project"]
     filter_horizontal = ["target_groups"]
-    inlines = [ImplementingUnitInline, AllocationInline, TargetInline]
+    inlines = [ImplementingUnitInline, LineFundingInline, AllocationInline, TargetInline]
+
+    def get_queryset(self, request):
+        # The changelist shows each line's amount and sources from one prefetch, not a query per row.
+        return super().get_queryset(request).prefetch_related(_fundings())
+
+    @admin.display(description=_("amount"))
+    def total(self, obj: PlanItem) -> str:
+        return format_vnd(obj.amount)
+
+    @admin.display(description=_("funding sources"))
+    def source_names(self, obj: PlanItem) -> str:
+        """Each source the line draws on; with several, what it draws on each."""
+        fundings = list(obj.fundings.all())
+        if len(fundings) < 2:
+            return "; ".join(funding.source.name for funding in fundings)
+        return "; ".join(f"{funding.source.name}: {format_vnd(funding.amount)}" for funding in fundings)
 
 
 @admin.register(Membership)

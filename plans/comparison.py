@@ -1,10 +1,11 @@
 """What an amendment changes in the plan it amends: every difference, and nothing that stayed the same.
 
 Section by section, in the document's order: the header, legal bases and the documents they cite, purposes and
-requirements, scope, the lines (amount, funding source, implementing units added or removed, each unit's allocation
-per source, title, objective, target groups, activities, outputs, targets; lines added or removed), funding, solutions,
-duties, the closing sentence, recipients and the signature block. A long text is compared paragraph by paragraph and
-word by word; a short value (a number, a date, a unit) whole, old → new.
+requirements, scope, the lines (amount, what it draws on each source, implementing units added or removed, each unit's
+allocation per source, title, objective, target groups, activities, outputs, targets; lines added or removed), funding
+(the total, and per source when either plan draws on several), solutions, duties, the closing sentence, recipients and
+the signature block. A long text is compared paragraph by paragraph and word by word; a short value (a number, a
+date, a unit) whole, old → new.
 
 Reads two plans fetched with Plan.objects.with_document(): no queries of its own.
 """
@@ -16,6 +17,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from lai_chau.text import paragraphs
+from plans.document import source_order
 from plans.models import Duty, LegalBasis, Plan, PlanItem, Target
 
 Piece = tuple[str, str]  # ("same" | "removed" | "added", words)
@@ -233,6 +235,47 @@ def _allocations(item: PlanItem | None) -> dict[tuple[int, int], tuple[str, str,
     return {(a.unit_id, a.source_id): (a.unit.name, a.source.name, a.amount) for a in item.allocations.all()}
 
 
+def _fundings(item: PlanItem | None) -> dict[int, tuple[object, int]]:
+    """What a line draws on each source: {source id: (source, đồng)}."""
+    return {f.source_id: (f.source, f.amount) for f in item.fundings.all()} if item is not None else {}
+
+
+def _money(old: PlanItem | None, new: PlanItem | None) -> list[Change]:
+    """The line's amount, what it draws on each source, and each unit's allocation from each source.
+
+    A line drawing on the same single source on both sides reads as before: its amount, and allocations by unit.
+    Otherwise every source added to or removed from the line, or whose amount changed, is listed, and allocations
+    name their source.
+    """
+    changes: list[Change] = []
+    old_amount, new_amount = (old.amount if old else None), (new.amount if new else None)
+    if old_amount != new_amount:
+        changes.append(AmountChange(_("Line amount"), old_amount, new_amount))
+    old_fundings, new_fundings = _fundings(old), _fundings(new)
+    drawn_on = {**old_fundings, **new_fundings}
+    by_source = len(drawn_on) > 1
+    if by_source:
+        for source_id in sorted(drawn_on, key=lambda key: source_order(drawn_on[key][0])):
+            before, after = old_fundings.get(source_id), new_fundings.get(source_id)
+            if before != after:
+                label = _("Line amount (%(source)s)") % {"source": drawn_on[source_id][0].name}
+                changes.append(AmountChange(label, before and before[1], after and after[1]))
+    old_allocations, new_allocations = _allocations(old), _allocations(new)
+    keys = sorted(
+        set(old_allocations) | set(new_allocations),
+        key=lambda key: (old_allocations.get(key) or new_allocations.get(key))[:2],
+    )
+    for key in keys:
+        unit, source, _amount = old_allocations.get(key) or new_allocations[key]
+        before, after = old_allocations.get(key), new_allocations.get(key)
+        if (before and before[2]) != (after and after[2]):
+            # An allocation names its source when the line draws on several, or when it is not the line's own.
+            where = f"{unit} ({source})" if by_source or key[1] not in drawn_on else unit
+            label = _("Allocation to %(unit)s") % {"unit": where}
+            changes.append(AmountChange(label, before[2] if before else None, after[2] if after else None))
+    return changes
+
+
 def _target_text(item: PlanItem | None) -> str:
     if item is None:
         return ""
@@ -247,28 +290,11 @@ def _group_text(item: PlanItem | None) -> str:
 
 
 def _line_changes(old: PlanItem | None, new: PlanItem | None) -> list[Change]:
-    changes: list[Change] = []
-    old_amount, new_amount = (old.amount if old else None), (new.amount if new else None)
-    if old_amount != new_amount:
-        changes.append(AmountChange(_("Line amount"), old_amount, new_amount))
-    changes += value_changes(_label(PlanItem, "source"), old.source.name if old else "", new.source.name if new else "")
+    changes: list[Change] = _money(old, new)
     old_units, new_units = _units(old), _units(new)
     unit_label = _label(PlanItem, "units")
     for unit_id in [*old_units, *(u for u in new_units if u not in old_units)]:
         changes += value_changes(unit_label, old_units.get(unit_id, ""), new_units.get(unit_id, ""))
-    old_allocations, new_allocations = _allocations(old), _allocations(new)
-    line_source = (new or old).source_id
-    keys = sorted(
-        set(old_allocations) | set(new_allocations),
-        key=lambda key: (old_allocations.get(key) or new_allocations.get(key))[:2],
-    )
-    for key in keys:
-        unit, source, _amount = old_allocations.get(key) or new_allocations[key]
-        before, after = old_allocations.get(key), new_allocations.get(key)
-        if (before and before[2]) != (after and after[2]):
-            where = unit if key[1] == line_source else f"{unit} ({source})"
-            label = _("Allocation to %(unit)s") % {"unit": where}
-            changes.append(AmountChange(label, before[2] if before else None, after[2] if after else None))
     changes += text_changes(_("Line title"), old.name if old else "", new.name if new else "")
     for name in ("objective", "beneficiaries"):
         changes += text_changes(_label(PlanItem, name), _get(old, name), _get(new, name))
@@ -296,22 +322,28 @@ def _lines(old: Plan, new: Plan) -> list[LineChange]:
     return found
 
 
-def _source_totals(plan: Plan) -> dict[str, int]:
-    totals: dict[str, int] = {}
+def _source_totals(plan: Plan) -> dict[int, tuple[object, int]]:
+    """The plan's total per source it draws on: {source id: (source, đồng)}."""
+    totals: dict[int, tuple[object, int]] = {}
     for item in plan.items.all():
-        totals[item.source.name] = totals.get(item.source.name, 0) + item.amount
+        for funding in item.fundings.all():
+            before = totals.get(funding.source_id, (funding.source, 0))[1]
+            totals[funding.source_id] = (funding.source, before + funding.amount)
     return totals
 
 
 def _funding(old: Plan, new: Plan) -> list[Change]:
     changes: list[Change] = []
     old_totals, new_totals = _source_totals(old), _source_totals(new)
-    if sum(old_totals.values()) != sum(new_totals.values()):
-        changes.append(AmountChange(_("Total amount"), sum(old_totals.values()), sum(new_totals.values())))
-    if len(set(old_totals) | set(new_totals)) > 1:
-        for source in sorted(set(old_totals) | set(new_totals)):
-            if old_totals.get(source) != new_totals.get(source):
-                changes.append(AmountChange(source, old_totals.get(source), new_totals.get(source)))
+    old_total, new_total = sum(t for _s, t in old_totals.values()), sum(t for _s, t in new_totals.values())
+    if old_total != new_total:
+        changes.append(AmountChange(_("Total amount"), old_total, new_total))
+    drawn_on = {**old_totals, **new_totals}
+    if len(drawn_on) > 1:
+        for source_id in sorted(drawn_on, key=lambda key: source_order(drawn_on[key][0])):
+            before, after = old_totals.get(source_id), new_totals.get(source_id)
+            if before != after:
+                changes.append(AmountChange(drawn_on[source_id][0].name, before and before[1], after and after[1]))
     return changes + _plan_texts(old, new, "funding_statement", "funding_notes")
 
 

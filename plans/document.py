@@ -16,6 +16,45 @@ LETTERS = ["a", "b", "c", "d", "đ", "e", "g", "h", "i", "k", "l", "m", "n"]
 
 
 @dataclass(frozen=True)
+class SourceAmount:
+    """What a line, or the whole plan, draws on one funding source, in đồng."""
+
+    source: object  # budgets.models.FundingSource
+    amount: int
+
+
+def source_order(source) -> tuple:
+    return source.document_order
+
+
+def line_sources(item: PlanItem) -> list[SourceAmount]:
+    """The sources a line draws money on (amount above 0), in document order, from the prefetched fundings."""
+    found = [SourceAmount(f.source, f.amount) for f in item.fundings.all() if f.amount > 0]
+    return sorted(found, key=lambda part: source_order(part.source))
+
+
+def plan_sources(items: list[PlanItem]) -> list[SourceAmount]:
+    """The plan's total per source it draws money on (above 0), in document order."""
+    totals: dict[int, SourceAmount] = {}
+    for item in items:
+        for part in line_sources(item):
+            before = totals.get(part.source.pk)
+            totals[part.source.pk] = SourceAmount(part.source, part.amount + (before.amount if before else 0))
+    return sorted(totals.values(), key=lambda part: source_order(part.source))
+
+
+def funding_breakdown(items: list[PlanItem]) -> list[SourceAmount]:
+    """The plan's totals per source when the document breaks money down by source, else [].
+
+    The document breaks down when the plan draws money on more than one source (design.md §13). A source a line
+    names with 0 đồng has nothing to print (nothing prints empty, no "0 triệu đồng"), so it does not count: a plan
+    drawing money on one source reads exactly as the 2024 plan does.
+    """
+    sources = plan_sources(items)
+    return sources if len(sources) > 1 else []
+
+
+@dataclass(frozen=True)
 class LineSection:
     """One budget line under its project heading: "4.1. Tiểu dự án 1: …" or no heading of its own."""
 
@@ -24,6 +63,8 @@ class LineSection:
     item: PlanItem
     # Letter of each part of the line that has content, keyed by part: {"objective": "a)", "outputs": "c)", …}.
     letters: dict[str, str] = field(default_factory=dict)
+    # What the line draws on each source, when the document breaks money down by source; [] otherwise.
+    fundings: list[SourceAmount] = field(default_factory=list)
 
 
 def line_letters(item: PlanItem) -> dict[str, str]:
@@ -48,7 +89,11 @@ class ProjectSection:
 
 
 def project_sections(items: list[PlanItem]) -> list[ProjectSection]:
-    """Group lines by project, in document order, and number them 1., 2., … and 1.1., 1.2., …"""
+    """Group lines by project, in document order, and number them 1., 2., … and 1.1., 1.2., …
+
+    In a plan drawing on several sources, each line carries its amount per source (LineSection.fundings).
+    """
+    several = bool(funding_breakdown(items))
     groups: list[list[PlanItem]] = []
     for item in items:
         if groups and groups[-1][0].project_id == item.project_id:
@@ -61,13 +106,14 @@ def project_sections(items: list[PlanItem]) -> list[ProjectSection]:
         lines = []
         for sub_index, item in enumerate(group, start=1):
             letters = line_letters(item)
+            fundings = line_sources(item) if several else []
             if item.sub_project_id is None:
-                lines.append(LineSection(number="", title="", item=item, letters=letters))
+                lines.append(LineSection(number="", title="", item=item, letters=letters, fundings=fundings))
                 continue
             number = f"{index}.{sub_index}." if len(group) > 1 else ""
             # item.name: the line's own title in this plan (PlanItem.title), else the catalogue's.
             title = f"Tiểu dự án {item.sub_project.number_in_project}: {item.name}"
-            lines.append(LineSection(number=number, title=title, item=item, letters=letters))
+            lines.append(LineSection(number=number, title=title, item=item, letters=letters, fundings=fundings))
         # A project without sub-projects is itself the line: its heading carries the line's title.
         name = group[0].name if group[0].sub_project_id is None else project.name
         sections.append(ProjectSection(number=f"{index}.", title=f"Dự án {project.code}: {name}", lines=lines))
@@ -194,3 +240,14 @@ def issuer_header(unit: OrgUnit) -> list[HeaderLine]:
         if name.startswith(body) and len(name) > len(body):
             return [HeaderLine(body.strip()), HeaderLine(name[len(body) :])]
     return [HeaderLine(name)]
+
+
+def document_context(plan: Plan) -> dict:
+    """What templates/plans/_document.html reads besides the plan: numbered headings, the lines grouped by project
+    and, in a plan drawing on several sources, its total per source (`funding_sources`, [] otherwise)."""
+    items = list(plan.items.all())
+    return {
+        "headings": top_headings(plan),
+        "sections": project_sections(items),
+        "funding_sources": funding_breakdown(items),
+    }

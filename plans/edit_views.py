@@ -10,13 +10,14 @@ saving again confirms it.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import TargetGroup
-from budgets.models import FundingSource
+from budgets.models import FundingSource, LineFunding
 from plans import editing
 from plans.edit_forms import (
     BasedOnForm,
@@ -358,7 +359,12 @@ def plan_edit_duties(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _items(plan: Plan) -> list[PlanItem]:
-    return list(plan.items.select_related("project", "sub_project").prefetch_related("implementing_units"))
+    return list(plan.items.select_related("project", "sub_project").prefetch_related("implementing_units", _fundings()))
+
+
+def _fundings() -> Prefetch:
+    """A line's money, per source (its amount is their sum), read by the pages without a query per line."""
+    return Prefetch("fundings", LineFunding.objects.select_related("source").order_by("source__code"))
 
 
 def plan_edit_lines(request: HttpRequest, pk: int) -> HttpResponse:
@@ -404,7 +410,12 @@ def plan_line_add(request: HttpRequest, pk: int) -> HttpResponse:
         return refusal
     lines = editing.catalogue_lines(plan)
     sources = list(FundingSource.objects.all())
-    used = list(plan.items.values_list("source_id", flat=True)[:1])
+    # The source offered first: the one the plan's first line draws on (NSTW sự nghiệp for an empty plan).
+    used = list(
+        LineFunding.objects.filter(item__plan=plan)
+        .order_by("item__position", "source__code")
+        .values_list("source_id", flat=True)[:1]
+    )
     default = used[0] if used else next((s.pk for s in sources if s.code == "nstw-su-nghiep"), None)
     form = LineAddForm(request.POST or None, lines=lines, sources=sources, initial={"source": default})
     if request.method == "POST" and form.is_valid():
@@ -436,8 +447,8 @@ def plan_line_add(request: HttpRequest, pk: int) -> HttpResponse:
 def _line(plan: Plan, item_id: int) -> PlanItem:
     item = (
         PlanItem.objects.filter(plan=plan, pk=item_id)
-        .select_related("project", "sub_project", "source")
-        .prefetch_related("target_groups", "implementing_units__unit", "targets", "allocations")
+        .select_related("project", "sub_project")
+        .prefetch_related("target_groups", "implementing_units__unit", "targets", "allocations", _fundings())
         .first()
     )
     if item is None:
@@ -510,8 +521,32 @@ def plan_line_edit(request: HttpRequest, pk: int, item: int) -> HttpResponse:
         refused=refused,
         allocated=allocated,
         outside=outside,
+        **_money_by_source(plan, line),
     )
     return render(request, "plans/edit/line_edit.html", context)
+
+
+def _money_by_source(plan: Plan, line: PlanItem) -> dict:
+    """The line's money per source, for the pages that show it: broken down only when the plan draws on several
+    sources (design.md §13), so that a plan with one source reads exactly as before."""
+    if not editing.several_sources(plan):
+        return {"by_source": False}
+    fundings = list(line.fundings.all())
+    allocated = {funding.source_id: [0, 0] for funding in fundings}
+    for allocation in line.allocations.all():
+        allocated.setdefault(allocation.source_id, [0, 0])
+        allocated[allocation.source_id][0] += 1
+        allocated[allocation.source_id][1] += allocation.amount
+    rows = [
+        {
+            "source": f.source,
+            "amount": f.amount,
+            "allocations": allocated[f.source_id][0],
+            "allocated": allocated[f.source_id][1],
+        }
+        for f in fundings
+    ]
+    return {"by_source": True, "source_rows": rows}
 
 
 def plan_line_remove(request: HttpRequest, pk: int, item: int) -> HttpResponse:
@@ -541,7 +576,9 @@ def plan_line_remove(request: HttpRequest, pk: int, item: int) -> HttpResponse:
             messages.success(request, _("Line %(code)s was removed from the plan.") % {"code": code})
             return redirect("plans:plan_edit_lines", pk=plan.pk)
     allocated = sum(a.amount for a in line.allocations.all())
-    context = _context(plan, line=line, form=form, stale=stale, refused=refused, allocated=allocated)
+    context = _context(
+        plan, line=line, form=form, stale=stale, refused=refused, allocated=allocated, **_money_by_source(plan, line)
+    )
     return render(request, "plans/edit/line_remove.html", context)
 
 

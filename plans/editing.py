@@ -29,7 +29,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from budgets.checks import MONEY_RULES
 from budgets.history import REASON_PLAN_EDITOR, reason_label
-from budgets.models import Allocation, FundingSource
+from budgets.models import Allocation, FundingSource, LineFunding
 from lai_chau.history import history_user_label
 from lai_chau.money import format_vnd
 from lai_chau.text import normalize_text, paragraphs
@@ -538,7 +538,8 @@ def catalogue_lines(plan: Plan, *, exclude_present: bool = True) -> list[Catalog
 
 
 def add_line(*, plan: Plan, line: CatalogueLine, title: str, source: FundingSource, by) -> PlanItem:
-    """Add a catalogue line to a draft plan, with amount 0, placed in catalogue order among the plan's lines."""
+    """Add a catalogue line to a draft plan, drawing 0 đồng on `source`, placed in catalogue order among the plan's
+    lines."""
     with _locked_draft(plan) as locked:
         if line.project.programme_id != locked.programme_id:
             raise ValidationError(_("This line is not in the plan's programme catalogue."), code="outside_programme")
@@ -552,8 +553,6 @@ def add_line(*, plan: Plan, line: CatalogueLine, title: str, source: FundingSour
             project=line.project,
             sub_project=line.sub_project,
             title="" if title == line.name else title,
-            amount=0,
-            source=source,
         )
         item.full_clean()
         ordered = _with_new_line(items, item, line)
@@ -565,6 +564,7 @@ def add_line(*, plan: Plan, line: CatalogueLine, title: str, source: FundingSour
                 row.position = position
                 moved.append(row)
         _save(item, by)
+        _save(LineFunding(item=item, source=source, amount=0), by)
         if moved:
             bulk_update_with_history(
                 moved, PlanItem, ["position"], default_user=by, default_change_reason=REASON_PLAN_EDITOR
@@ -613,7 +613,7 @@ def line_state(item: PlanItem) -> dict:
         "targets": [[t.pk, t.position, t.description, t.quantity, t.measure, t.rounds] for t in item.targets.all()],
         # The money the pages show ("kinh phí X, N khoản phân bổ"): a removal confirmed on a page showing other money
         # is refused.
-        "amount": item.amount,
+        "fundings": sorted([f.pk, f.source_id, f.amount] for f in item.fundings.all()),
         "allocations": sorted([a.pk, a.unit_id, a.source_id, a.amount] for a in item.allocations.all()),
     }
 
@@ -622,7 +622,13 @@ def line_changes(item: PlanItem, since) -> list[SectionChange]:
     prefix = f"{item.code} – "
     records = PlanItem.history.filter(id=item.pk).select_related("history_user")
     found = _field_changes(
-        records, [*LINE_TEXT_FIELDS, "position", "amount"], since, prefix=lambda r: prefix, links=_("Target groups")
+        records, [*LINE_TEXT_FIELDS, "position"], since, prefix=lambda r: prefix, links=_("Target groups")
+    )
+    fundings = LineFunding.history.filter(item_id=item.pk, history_date__gt=since).select_related(
+        "history_user", "source"
+    )
+    found += _row_changes(
+        fundings, since, f"{prefix}{_('amount')}", lambda r: f"{r.source.name}: {format_vnd(r.amount)}"
     )
     allocations = Allocation.history.filter(item_id=item.pk, history_date__gt=since).select_related(
         "history_user", "unit"
@@ -644,7 +650,7 @@ def _line_for_edit(plan: Plan, item_id: int) -> PlanItem:
     item = (
         PlanItem.objects.filter(plan=plan, pk=item_id)
         .select_related("project", "sub_project")
-        .prefetch_related("target_groups", "implementing_units", "targets", "allocations")
+        .prefetch_related("target_groups", "implementing_units", "targets", "fundings", "allocations")
         .first()
     )
     if item is None:
@@ -746,17 +752,24 @@ def _save_targets(item: PlanItem, rows: list[TargetRow], by) -> None:
 
 
 def remove_line(*, plan: Plan, item_id: int, by, based_on: str) -> str:
-    """Remove a line from a draft plan with its units, targets and allocations; return its code.
+    """Remove a line from a draft plan with its units, targets, allocations and funding sources; return its code.
 
     Inside budget_guard: removing money may not break a rule; refused when the line changed since `based_on`."""
     with _locked_draft(plan, money=True) as locked:
         item = _line_for_edit(locked, item_id)
         _refuse_stale(based_on, line_state(item), lambda since: line_changes(item, since))
         code = item.code
-        for row in [*item.allocations.all(), *item.targets.all(), *item.implementing_units.all()]:
+        # Each row is deleted in its own right (not by the line's cascade) so that its history says who and why.
+        rows = [*item.allocations.all(), *item.fundings.all(), *item.targets.all(), *item.implementing_units.all()]
+        for row in rows:
             _delete(row, by)
         _delete(item, by)
     return code
+
+
+def several_sources(plan: Plan) -> bool:
+    """Whether the plan's lines draw on more than one funding source: pages break money down by source only then."""
+    return LineFunding.objects.filter(item__plan=plan).order_by().values("source_id").distinct().count() > 1
 
 
 def lines_state(items: Iterable[PlanItem]) -> list:

@@ -1,13 +1,13 @@
 """Whether a plan's rows may change, and whether a change keeps the money rules: decided here, for every path.
 
-* The freeze. A plan that left the draft stage never changes: not its text, lines, units, targets, duties, legal
-  bases or allocations, and a signed PDF never changes at all. (Ceilings are not rows of a plan: they belong to an
-  issuer and year, and finance records or lowers them whatever the plans' states, budgets/ceilings.py.) The
-  receivers below run on every ORM save, delete and many-to-many change of those rows, whoever makes it (the pages,
-  the import, the commands, every admin view, a shell), and judge both the plan a row belongs to and the plan it is
-  being moved to. Bulk writes that skip
-  the ORM's signals go through `budget_guard().touch()` (budgets.services.budget_apply). On PostgreSQL the database
-  itself agrees (plans/triggers.py).
+* The freeze. A plan that left the draft stage never changes: not its text, lines, what each line draws on each
+  source, units, targets, duties, legal bases or allocations, and a signed PDF never changes at all. (Ceilings are not
+  rows of a plan: they belong to an issuer and year, and finance records or lowers them whatever the plans' states,
+  budgets/ceilings.py.) The receivers below run on every ORM save, delete and many-to-many change of those rows,
+  whoever makes it (the pages, the import, the commands, every admin view, a shell), and judge both the plan a row
+  belongs to and the plan it is being moved to. Bulk writes that skip the ORM's signals go through
+  `budget_guard().touch()` (budgets.services.budget_apply). On PostgreSQL the database itself agrees
+  (plans/triggers.py).
 * The money rules. Inside `budget_guard()`, every plan a write touches is locked and checked before its first write
   and again at the end; a result that breaks a rule of design.md §6, or makes one worse, rolls everything back.
   The ceiling rows the check reads (the plan's issuer and year) are locked too, after the plan: a ceiling saved
@@ -87,9 +87,9 @@ _REVERSE_FROM_PLAN = {
 
 
 def _money_models() -> dict[type[models.Model], str]:
-    from budgets.models import Allocation
+    from budgets.models import Allocation, LineFunding
 
-    return {Allocation: "items__allocations"}
+    return {LineFunding: "items__fundings", Allocation: "items__allocations"}
 
 
 def _plans_of_row(instance: models.Model, reverse: str) -> set[int]:
@@ -229,9 +229,7 @@ class _BudgetGuard:
                 continue
             _lock_ceilings(now["issuer_id"], now["year"])  # the change may have moved the plan to another year
             plan = Plan.objects.with_document().get(pk=plan_id)
-            worse += [
-                v for v in new_or_worse(before, check_plan(plan)) if self.rules is None or v.rule in self.rules
-            ]
+            worse += [v for v in new_or_worse(before, check_plan(plan)) if self.rules is None or v.rule in self.rules]
         if worse:
             raise BudgetRefused(worse)
 

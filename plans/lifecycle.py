@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from budgets.history import REASON_AMENDMENT, REASON_DISCARD
-from budgets.models import Allocation
+from budgets.models import Allocation, LineFunding
 from lai_chau.history import user_display_name
 from plans.completeness import problems
 from plans.issue_dates import validate_issue_date
@@ -184,7 +184,8 @@ def plan_amend(*, plan: Plan, by, number: int, issued_on: datetime.date, symbol:
 
 
 def _copy_money(source: Plan, copy: Plan, *, by) -> None:
-    """Copy lines, units, targets and allocations, recorded in the history as the amendment's start.
+    """Copy lines, units, targets, what each line draws on each source and allocations, recorded in the history as
+    the amendment's start.
 
     Ceilings are not copied: they belong to the issuer and year, which the amendment shares with what it amends."""
     item_map = {}
@@ -215,6 +216,11 @@ def _copy_money(source: Plan, copy: Plan, *, by) -> None:
         for t in Target.objects.filter(item__plan=source)
     ]
     bulk_create_with_history(targets, Target, default_user=by, default_change_reason=REASON_AMENDMENT)
+    fundings = [
+        LineFunding(item=item_map[f.item_id], source_id=f.source_id, amount=f.amount)
+        for f in LineFunding.objects.filter(item__plan=source)
+    ]
+    bulk_create_with_history(fundings, LineFunding, default_user=by, default_change_reason=REASON_AMENDMENT)
     allocations = [
         Allocation(item=item_map[a.item_id], unit_id=a.unit_id, source_id=a.source_id, amount=a.amount)
         for a in Allocation.objects.filter(item__plan=source)
@@ -255,8 +261,9 @@ def plan_discard(*, plan: Plan, by) -> Discarded:
     locked = Plan.objects.select_for_update().get(pk=plan.pk)
     if (refusal := why_not_discardable(locked)) is not None:
         raise ValidationError(refusal, code="not_draft")
-    items = list(locked.items.values_list("amount", flat=True))
-    discarded = Discarded(locked.document_number, len(items), sum(items), locked.amends)
+    lines = locked.items.count()
+    total = sum(LineFunding.objects.filter(item__plan=locked).values_list("amount", flat=True))
+    discarded = Discarded(locked.document_number, lines, total, locked.amends)
     collector = Collector(using=router.db_for_write(Plan, instance=locked))
     try:
         collector.collect([locked])

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from lai_chau.fields import AmountField, NFCCharField, NFCTextField
+from lai_chau.fields import NFCCharField, NFCTextField
 from lai_chau.history import audit_history
 from lai_chau.text import paragraphs
 
@@ -176,7 +176,16 @@ class PlanQuerySet(models.QuerySet):
 
     def with_total(self) -> "PlanQuerySet":
         """Annotate `total`: the sum of the plan's line amounts in đồng (0 without lines)."""
-        return self.annotate(total=Coalesce(models.Sum("items__amount"), 0, output_field=models.BigIntegerField()))
+        from budgets.models import LineFunding
+
+        total = (
+            LineFunding.objects.filter(item__plan=models.OuterRef("pk"))
+            .order_by()
+            .values("item__plan")
+            .annotate(total=models.Sum("amount"))
+            .values("total")
+        )
+        return self.annotate(total=Coalesce(models.Subquery(total), 0, output_field=models.BigIntegerField()))
 
     def with_document(self) -> "PlanQuerySet":
         """Fetch everything the plan page shows, in a fixed number of queries; a signed plan reads as signed."""
@@ -189,7 +198,8 @@ class PlanQuerySet(models.QuerySet):
                 models.Prefetch("duties", queryset=Duty.objects.select_related("unit")),
                 models.Prefetch(
                     "items",
-                    queryset=PlanItem.objects.select_related("project", "sub_project", "source").prefetch_related(
+                    queryset=PlanItem.objects.select_related("project", "sub_project").prefetch_related(
+                        models.Prefetch("fundings", queryset=_funding_queryset()),
                         models.Prefetch("implementing_units", ImplementingUnit.objects.select_related("unit")),
                         "targets",
                         "target_groups",
@@ -201,6 +211,12 @@ class PlanQuerySet(models.QuerySet):
         queryset._as_signed = True
         queryset._with_ceilings = True
         return queryset
+
+
+def _funding_queryset():
+    from budgets.models import LineFunding
+
+    return LineFunding.objects.select_related("source").order_by("source__code")
 
 
 def _allocation_queryset():
@@ -438,10 +454,6 @@ class PlanItem(models.Model):
     activities_intro = NFCTextField(_("activities introduction"), blank=True)
     activities = NFCTextField(_("activities"), blank=True, help_text=ONE_PER_LINE)
     outputs = NFCTextField(_("outputs"), blank=True)
-    amount = AmountField(_("amount (đồng)"), help_text=_("Whole đồng. Vietnamese notation is accepted: 530.000.000"))
-    source = models.ForeignKey(
-        "budgets.FundingSource", models.PROTECT, related_name="plan_items", verbose_name=_("funding source")
-    )
     units_label = NFCCharField(_("units heading"), max_length=60, default="Đơn vị thực hiện")
     units = models.ManyToManyField(
         OrgUnit, through="ImplementingUnit", related_name="plan_items", verbose_name=_("implementing units")
@@ -455,7 +467,6 @@ class PlanItem(models.Model):
         verbose_name_plural = _("plan lines")
         ordering = ["plan", "position", "pk"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gte=0), name="plan_item_amount_gte_0"),
             models.UniqueConstraint(
                 fields=["plan", "project"],
                 condition=models.Q(sub_project__isnull=True),
@@ -488,6 +499,20 @@ class PlanItem(models.Model):
     @property
     def name(self) -> str:
         return self.title or self.catalogue_name
+
+    # The line's money is its fundings (budgets.LineFunding), one per source; read from the prefetched rows that
+    # Plan.objects.with_document() brings, so pages do not query per line.
+    def funding_list(self) -> list:
+        return sorted(self.fundings.all(), key=lambda funding: funding.source.document_order)
+
+    @property
+    def amount(self) -> int:
+        """The line's amount in đồng: the sum of what it draws on each source (0 before any is set)."""
+        return sum(funding.amount for funding in self.fundings.all())
+
+    @property
+    def sources(self) -> list:
+        return [funding.source for funding in self.funding_list()]
 
     def clean(self) -> None:
         from plans.services import validate_plan_item_line

@@ -4,6 +4,7 @@ The HTML comes from the same document template as the plan page; WeasyPrint lays
 shipped Liberation Serif, and may read nothing but the project's own static files.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -14,8 +15,9 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from budgets.checks import check_plan, violations_by_line
+from budgets.selectors import LineBudget
 from lai_chau.installation import installation
-from plans.document import project_sections, top_headings
+from plans.document import SourceAmount, document_context, line_sources
 from plans.models import Plan
 
 STATIC_DIR = (Path(settings.BASE_DIR) / "static").resolve()
@@ -37,17 +39,30 @@ class StaticFilesOnlyFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
+@dataclass(frozen=True)
+class AppendixRow:
+    """A line of the appendix table; in a plan drawing on several sources, with a row per source under it."""
+
+    line: LineBudget
+    fundings: list[SourceAmount]
+
+
 def plan_pdf_html(plan: Plan, *, draft: bool, signature=None) -> str:
     check = check_plan(plan)
+    document = document_context(plan)
+    several = bool(document["funding_sources"])
     context = {
         "plan": plan,
-        "headings": top_headings(plan),
-        "sections": project_sections(list(plan.items.all())),
+        **document,
         "check": check,
         "budget": check.budget,
         "line_violations": violations_by_line(check),
         # The appendix lists the lines that have an amount; without any there is no appendix, nor a reference to it.
-        "appendix": [line for line in check.budget.lines if line.item.amount > 0],
+        "appendix": [
+            AppendixRow(line, line_sources(line.item) if several else [])
+            for line in check.budget.lines
+            if line.amount > 0
+        ],
         "installation": installation(),
         "draft": draft,
         "signature": signature,

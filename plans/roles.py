@@ -8,7 +8,7 @@ from plans.models import Membership
 ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     Membership.Role.PROGRAMME_STAFF: {
         "plans": ["plan", "planitem", "implementingunit", "target", "duty", "legalbasis", "documentreference"],
-        "budgets": ["allocation"],
+        "budgets": ["linefunding", "allocation"],
         "beneficiaries": ["targetgroup"],
     },
     Membership.Role.FINANCE: {
@@ -24,7 +24,10 @@ READ_ONLY = {
         "plans": ["orgunit"],
         "projects": ["programme", "project", "subproject"],
     },
-    Membership.Role.FINANCE: {"plans": ["plan", "planitem", "orgunit"], "budgets": ["allocation", "ceiling"]},
+    Membership.Role.FINANCE: {
+        "plans": ["plan", "planitem", "orgunit"],
+        "budgets": ["linefunding", "allocation", "ceiling"],
+    },
 }
 
 

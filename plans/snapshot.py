@@ -39,7 +39,8 @@ def referenced_objects(plan) -> Iterator[models.Model]:
         yield item.project
         if item.sub_project_id:
             yield item.sub_project
-        yield item.source
+        for funding in item.fundings.all():
+            yield funding.source
         yield from item.target_groups.all()
         for implementing in item.implementing_units.all():
             yield implementing.unit

@@ -3,8 +3,9 @@
 The application refuses these writes first (plans/guard.py) with a Vietnamese message; these triggers are for every
 other client: a raw UPDATE, a shell's `queryset.update()`, a script with the database password. They refuse:
 * any change to a signed plan, any change but the status of a submitted plan, deleting any non-draft plan;
-* INSERT, UPDATE or DELETE of the rows of a non-draft plan (lines, implementing units, targets, allocations, legal
-  bases and their citations, duties, target groups of lines), judged on both the row's old and new plan;
+* INSERT, UPDATE or DELETE of the rows of a non-draft plan (lines, implementing units, targets, line fundings,
+  allocations, legal bases and their citations, duties, target groups of lines), judged on both the row's old and new
+  plan;
 * any UPDATE or DELETE of a signed PDF, a signed PDF for a plan that is not signed, and any UPDATE of a lifecycle step
   (DELETE only with its draft plan);
 * an amendment of another year than the plan it amends, or dated before it.
@@ -140,7 +141,7 @@ AMENDMENT_TRIGGER = pgtrigger.Trigger(
 
 def register_triggers() -> None:
     """Register every trigger with its model (called from PlansConfig.ready())."""
-    from budgets.models import Allocation
+    from budgets.models import Allocation, LineFunding
     from plans.models import (
         Duty,
         ImplementingUnit,
@@ -169,7 +170,7 @@ def register_triggers() -> None:
     pgtrigger.register(AMENDMENT_TRIGGER)(Plan)
     for model in (PlanItem, LegalBasis, Duty):
         pgtrigger.register(by_plan)(model)
-    for model in (ImplementingUnit, Target, Allocation):
+    for model in (ImplementingUnit, Target, LineFunding, Allocation):
         pgtrigger.register(by_item)(model)
     pgtrigger.register(by_line_of_group)(PlanItem.target_groups.through)
     pgtrigger.register(by_basis)(LegalBasis.references.through)

@@ -16,7 +16,7 @@ from lai_chau.money import format_million
 from lai_chau.security import confirm_password, recently_authenticated
 from plans.comparison import compare_plans
 from plans.completeness import plan_checklist
-from plans.document import project_sections, top_headings
+from plans.document import document_context
 from plans.edit_views import plan_page_editing
 from plans.forms import AmendmentForm, ReturnForm
 from plans.lifecycle import (
@@ -76,8 +76,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": plan,
         "checklist": checklist,
         "plan_problems": [item for entry in checklist for item in entry.missing],
-        "headings": top_headings(plan),
-        "sections": project_sections(list(plan.items.all())),
+        **document_context(plan),
         "check": check,
         "budget": check.budget,
         "line_violations": violations_by_line(check),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from budgets.history import REASON_YEAR_COPY, REASON_YEAR_START
+from budgets.models import LineFunding
 from plans.editing import refuse_taken_number, units_valid_in_year
 from plans.issue_dates import validate_issue_date
 from plans.models import Duty, ImplementingUnit, LegalBasis, OrgUnit, Plan, PlanItem, Target
@@ -57,7 +58,6 @@ COPIED_LINE_FIELDS = (
     "activities_intro",
     "activities",
     "outputs",
-    "source_id",
     "units_label",
 )
 
@@ -205,17 +205,19 @@ def _copy_rows(source: Plan, plan: Plan, start: YearStart, *, by, reason: str) -
 
     items = list(
         source.items.select_related("project", "sub_project").prefetch_related(
-            "target_groups", "targets", "implementing_units__unit"
+            "target_groups", "targets", "implementing_units__unit", "fundings"
         )
     )
-    units, targets = [], []
+    units, targets, fundings = [], [], []
     for item in items:
-        copy = PlanItem(plan=plan, amount=0, **{name: getattr(item, name) for name in COPIED_LINE_FIELDS})
+        copy = PlanItem(plan=plan, **{name: getattr(item, name) for name in COPIED_LINE_FIELDS})
         copy._history_user, copy._change_reason = by, reason
         copy.save()
         groups = list(item.target_groups.all())
         if groups:
             copy.target_groups.set(groups)
+        # The line keeps the sources it drew on; what it draws is decided again.
+        fundings += [LineFunding(item=copy, source_id=f.source_id, amount=0) for f in item.fundings.all()]
         for implementing in item.implementing_units.all():
             if implementing.unit_id in valid_units:
                 units.append(ImplementingUnit(item=copy, unit_id=implementing.unit_id, position=implementing.position))
@@ -234,6 +236,7 @@ def _copy_rows(source: Plan, plan: Plan, start: YearStart, *, by, reason: str) -
         ]
     bulk_create_with_history(units, ImplementingUnit, default_user=by, default_change_reason=reason)
     bulk_create_with_history(targets, Target, default_user=by, default_change_reason=reason)
+    bulk_create_with_history(fundings, LineFunding, default_user=by, default_change_reason=reason)
 
     duties = []
     for duty in source.duties.select_related("unit"):

@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 
-from budgets.models import Allocation, Ceiling, FundingSource
+from budgets.models import Allocation, Ceiling, FundingSource, LineFunding
 from plans.models import ImplementingUnit, Membership, OrgUnit, Plan, PlanItem
 from projects.models import Programme, Project, SubProject
 
@@ -85,21 +85,32 @@ def make_plan(*, lines: int, units_per_line: int, number: int = 9000, **blank) -
         sub, _ = SubProject.objects.get_or_create(
             project=project, code=f"9.{index}", defaults={"name": f"Tiểu dự án {index}"}
         )
-        item = PlanItem.objects.create(
-            plan=plan,
-            position=index,
-            project=project,
-            sub_project=sub,
-            amount=10_000_000 * units_per_line,
-            **line_text,
-            source=source,
-        )
+        item = PlanItem.objects.create(plan=plan, position=index, project=project, sub_project=sub, **line_text)
+        LineFunding.objects.create(item=item, source=source, amount=10_000_000 * units_per_line)
         for position, unit in enumerate(units):
             ImplementingUnit.objects.create(item=item, unit=unit, position=position)
             Allocation.objects.create(item=item, unit=unit, source=source, amount=10_000_000)
-        total += item.amount
+        total += 10_000_000 * units_per_line
     cover_with_ceiling(plan, source, total)
     return plan
+
+
+def nstw() -> FundingSource:
+    """The source of the seed plan's every line: Ngân sách Trung ương - vốn sự nghiệp."""
+    return FundingSource.objects.get(code="nstw-su-nghiep")
+
+
+def add_line(plan: Plan, *, amount: int, source: FundingSource | None = None, **fields) -> PlanItem:
+    """A line of `plan` drawing `amount` đồng on `source` (NSTW sự nghiệp when not named); `fields` as PlanItem's."""
+    item = PlanItem.objects.create(plan=plan, **fields)
+    LineFunding.objects.create(item=item, source=source or nstw(), amount=amount)
+    return item
+
+
+def only_source(item: PlanItem) -> int:
+    """The id of the one source a single-source line draws on: the key BudgetEdit's line amounts use with it."""
+    (source_id,) = item.fundings.values_list("source_id", flat=True)
+    return source_id
 
 
 def ceilings_of(plan: Plan):

@@ -67,4 +67,3 @@ def percent_of(part: int, whole: int) -> int:
 @register.filter
 def get_item(mapping: dict, key):
     return mapping.get(key) if mapping else None
-

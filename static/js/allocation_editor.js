@@ -1,5 +1,7 @@
 // Live totals for the allocation editor. The server recomputes and checks everything on save;
 // this only spares the officer a round trip. Amounts are typed in triệu đồng, Vietnamese notation.
+// Every amount box says what it is (data-role: line, alloc, add-source) and from which source (data-source):
+// rule 2 holds per source, so a line's allocations are totalled per source against what the line draws on it.
 (function () {
   "use strict";
   const form = document.getElementById("allocation-editor");
@@ -23,25 +25,55 @@
     const rest = (abs % 1000000).toString().padStart(6, "0").replace(/0+$/, "");
     return sign + whole + (rest ? "," + rest : "");
   }
+  function checked(line, role, key) {
+    const found = new Set();
+    line.querySelectorAll("input[data-role='" + role + "']").forEach(function (box) {
+      if (box.checked) found.add(box.dataset[key]);
+    });
+    return found;
+  }
+  function add(totals, source, amount) {
+    totals[source] = (totals[source] || 0) + amount;
+  }
   function update() {
     let total = 0;
+    const bySource = {};
     form.querySelectorAll("tbody.editor-line").forEach(function (line) {
-      const lineInput = line.querySelector("input[name^='line_']");
-      const amount = lineInput ? parseMillion(lineInput.value) : 0;
-      let allocated = 0;
-      line.querySelectorAll("input[name^='alloc_'], input[name^='add_amount_']").forEach(function (input) {
-        const removed = input.closest("tr").querySelector("input[name^='remove_']");
-        if (removed && removed.checked) return;
+      const dropped = checked(line, "drop-source", "source");
+      const removed = checked(line, "remove-unit", "unit");
+      const allocated = {};
+      line.querySelectorAll("input[data-role='alloc']").forEach(function (input) {
+        if (input.dataset.unit && removed.has(input.dataset.unit)) return;
         const value = parseMillion(input.value);
-        if (value) allocated += value;
+        if (value) add(allocated, input.dataset.source, value);
       });
-      total += amount || 0;
-      const sum = line.querySelector(".line-sum");
-      if (sum && amount !== null && !Number.isNaN(amount)) {
-        const rest = amount - allocated;
-        sum.textContent = labels.allocated + " " + formatMillion(allocated) + " · " +
-          (rest < 0 ? labels.over + " " + formatMillion(-rest) : labels.unallocated + " " + formatMillion(rest));
-        sum.classList.toggle("problem-text", rest < 0);
+      line.querySelectorAll("input[data-role='line']").forEach(function (input) {
+        const source = input.dataset.source;
+        const sum = line.querySelector(".line-sum[data-sum-source='" + source + "']");
+        if (dropped.has(source)) {
+          if (sum) sum.textContent = "";
+          return;
+        }
+        const amount = parseMillion(input.value);
+        if (amount && !Number.isNaN(amount)) {
+          total += amount;
+          add(bySource, source, amount);
+        }
+        if (sum && amount !== null && !Number.isNaN(amount)) {
+          const rest = amount - (allocated[source] || 0);
+          sum.textContent = labels.allocated + " " + formatMillion(allocated[source] || 0) + " · " +
+            (rest < 0 ? labels.over + " " + formatMillion(-rest) : labels.unallocated + " " + formatMillion(rest));
+          sum.classList.toggle("problem-text", rest < 0);
+        }
+      });
+      const choice = line.querySelector("select[data-role='add-source-choice']");
+      const added = line.querySelector("input[data-role='add-source']");
+      if (choice && choice.value && added) {
+        const value = parseMillion(added.value);
+        if (value) {
+          total += value;
+          add(bySource, choice.value, value);
+        }
       }
     });
     const totalCell = form.querySelector("[data-testid='editor-total']");
@@ -51,6 +83,14 @@
       remainingCell.textContent = formatMillion(ceiling - total);
       remainingCell.classList.toggle("problem-text", ceiling - total < 0);
     }
+    form.querySelectorAll("[data-total-source]").forEach(function (cell) {
+      cell.textContent = formatMillion(bySource[cell.dataset.totalSource] || 0);
+    });
+    form.querySelectorAll("[data-remaining-source]").forEach(function (cell) {
+      const rest = Number(cell.dataset.ceiling) - (bySource[cell.dataset.remainingSource] || 0);
+      cell.textContent = formatMillion(rest);
+      cell.classList.toggle("problem-text", rest < 0);
+    });
   }
   form.addEventListener("input", update);
   form.addEventListener("change", update);

@@ -36,10 +36,10 @@ def test_wrong_passwords_lock_the_account_and_the_right_one_is_refused(live_serv
         assert "/dang-nhap/" in page.url
     _submit_login(page, live_server, "lanhdao", "doan-sai")
     message = page.get_by_test_id("lockout").inner_text()
-    assert "Đăng nhập tạm thời bị khóa vì nhập sai mật khẩu quá nhiều lần. Hãy thử lại sau 15 phút" in message
+    assert "Đăng nhập tạm thời bị khoá vì nhập sai mật khẩu quá nhiều lần. Hãy thử lại sau 15 phút" in message
 
     _submit_login(page, live_server, "lanhdao", DEMO_PASSWORD)
-    assert "Đăng nhập tạm thời bị khóa" in page.get_by_test_id("lockout").inner_text()
+    assert "Đăng nhập tạm thời bị khoá" in page.get_by_test_id("lockout").inner_text()
     page.goto(live_server.url + "/")
     assert "/dang-nhap/" in page.url  # still not logged in
 

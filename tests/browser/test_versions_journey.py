@@ -11,6 +11,7 @@ from budgets.services import BudgetEdit, budget_apply
 from plans.lifecycle import plan_amend, plan_sign, plan_submit
 from plans.models import Plan
 from tests.browser.conftest import BROWSER_MARKS
+from tests.factories import only_source
 
 pytestmark = BROWSER_MARKS
 
@@ -26,7 +27,8 @@ def test_the_comparison_and_the_draft_pages_fit_a_phone(live_server, page, demo_
     seed = Plan.objects.get(number=4159, year=2024)
     line = seed.items.get(sub_project__code="3.2")
     units = [iu.unit for iu in line.implementing_units.select_related("unit")]
-    edit = BudgetEdit(allocations={(line.pk, unit.pk): 171_000_000 for unit in units})
+    source = only_source(line)
+    edit = BudgetEdit(allocations={(line.pk, unit.pk, source): 171_000_000 for unit in units})
     budget_apply(plan=seed, edit=edit, by=staff, reason="editor")
     plan_submit(plan=seed, by=staff)
     plan_sign(plan=seed, by=leader)
@@ -34,7 +36,9 @@ def test_the_comparison_and_the_draft_pages_fit_a_phone(live_server, page, demo_
     moved = amendment.items.get(sub_project__code="3.2")
     budget_apply(
         plan=amendment,
-        edit=BudgetEdit(allocations={(moved.pk, units[0].pk): 271_000_000, (moved.pk, units[1].pk): 71_000_000}),
+        edit=BudgetEdit(
+            allocations={(moved.pk, units[0].pk, source): 271_000_000, (moved.pk, units[1].pk, source): 71_000_000}
+        ),
         by=staff,
         reason="editor",
     )

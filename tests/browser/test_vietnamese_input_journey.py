@@ -7,7 +7,7 @@ import os
 from django import forms
 from playwright.sync_api import expect
 
-from budgets.models import Allocation
+from budgets.models import Allocation, FundingSource, LineFunding
 from lai_chau.fields import AmountFormField, AmountInput
 from lai_chau.money import MILLION
 from plans.models import OrgUnit, Plan, PlanItem
@@ -101,20 +101,23 @@ def test_admin_dates_read_day_first_and_survive_a_save_without_retyping(live_ser
 def test_admin_amounts_show_their_value_echo_as_typed_and_survive_a_save(live_server, page, demo_data, log_in):
     line_2 = PlanItem.objects.get(project__code="2", sub_project=None)
     allocation = Allocation.objects.get(item=line_2)
+    funding = LineFunding.objects.get(item=line_2)
     blocked = _watch_csp(page)
     log_in("ldtbxh")
 
-    for url, model, pk in [
-        (f"/quan-tri/budgets/allocation/{allocation.pk}/change/", Allocation, allocation.pk),
-        (f"/quan-tri/plans/planitem/{line_2.pk}/change/", PlanItem, line_2.pk),
+    # A line's money is what it draws on each source: on the line's page, the boxes of its fundings inline.
+    for url, model, pk, name in [
+        (f"/quan-tri/budgets/allocation/{allocation.pk}/change/", Allocation, allocation.pk, "amount"),
+        (f"/quan-tri/budgets/linefunding/{funding.pk}/change/", LineFunding, funding.pk, "amount"),
+        (f"/quan-tri/plans/planitem/{line_2.pk}/change/", PlanItem, line_2.pk, "fundings-0-amount"),
     ]:
         page.goto(live_server.url + url)
-        box = page.locator("input[name='amount']")
-        echo = page.locator("#id_amount_echo")
+        box = page.locator(f"input[name='{name}']")
+        echo = page.locator(f"#id_{name}_echo")
         assert box.input_value() == "530.000.000"
         expect(echo).to_have_text("= 530.000.000 đồng")
         assert echo.get_attribute("aria-live") == "polite"
-        assert "id_amount_echo" in box.get_attribute("aria-describedby").split()
+        assert f"id_{name}_echo" in box.get_attribute("aria-describedby").split()
 
         box.fill("530.000.000,5")
         expect(echo).to_have_text("Số tiền không được lẻ dưới 1 đồng")
@@ -128,8 +131,8 @@ def test_admin_amounts_show_their_value_echo_as_typed_and_survive_a_save(live_se
         page.locator("input[name='_continue']").click()
         expect(page.locator(".messagelist")).to_contain_text("thành công")
         assert model.objects.get(pk=pk).amount == 530_000_000
-        assert page.locator("input[name='amount']").input_value() == "530.000.000"
-        expect(page.locator("#id_amount_echo")).to_have_text("= 530.000.000 đồng")
+        assert page.locator(f"input[name='{name}']").input_value() == "530.000.000"
+        expect(page.locator(f"#id_{name}_echo")).to_have_text("= 530.000.000 đồng")
 
     # A row added to an inline echoes too, and its box names its own echo (the admin renumbers the copy).
     page.locator("#allocations-group .add-row a").click()
@@ -137,6 +140,51 @@ def test_admin_amounts_show_their_value_echo_as_typed_and_survive_a_save(live_se
     new_box.fill("1.500.000")
     expect(page.locator("#id_allocations-1-amount_echo")).to_have_text("= 1.500.000 đồng")
     assert "id_allocations-1-amount_echo" in new_box.get_attribute("aria-describedby").split()
+    assert blocked == []
+
+
+def test_a_second_funding_source_is_added_on_the_line_page_and_survives_a_save_without_retyping(
+    live_server, page, demo_data, log_in
+):
+    """Issue 8: a line funded from two sources, in the admin's line page: each source's box shows its amount in
+    Vietnamese notation, and saving the page again untouched keeps both."""
+    line_2 = PlanItem.objects.get(project__code="2", sub_project=None)
+    investment = FundingSource.objects.get(code="nstw-dau-tu")
+    blocked = _watch_csp(page)
+    log_in("ldtbxh")
+    page.goto(f"{live_server.url}/quan-tri/plans/planitem/{line_2.pk}/change/")
+    page.locator("#fundings-group .add-row a").click()
+    page.locator("select[name='fundings-1-source']").select_option(str(investment.pk))
+    box = page.locator("input[name='fundings-1-amount']")
+    box.fill("0,5")
+    expect(page.locator("#id_fundings-1-amount_echo")).to_have_text("Số tiền không được lẻ dưới 1 đồng")
+    box.fill("120.000.000")
+    expect(page.locator("#id_fundings-1-amount_echo")).to_have_text("= 120.000.000 đồng")
+    page.locator("input[name='_continue']").click()
+    expect(page.locator(".messagelist")).to_contain_text("thành công")
+    assert sorted(LineFunding.objects.filter(item=line_2).values_list("source__code", "amount")) == [
+        ("nstw-dau-tu", 120_000_000),
+        ("nstw-su-nghiep", 530_000_000),
+    ]
+    _shot(page, "admin-line-two-sources")
+
+    # The page shows both as typed in Vietnamese notation; saved again without retyping, nothing changes.
+    values = sorted(
+        page.locator("#fundings-group tr.has_original input.amount").evaluate_all("boxes => boxes.map(b => b.value)")
+    )
+    assert values == ["120.000.000", "530.000.000"]
+    history = LineFunding.history.filter(item_id=line_2.pk).count()
+    page.locator("input[name='_continue']").click()
+    expect(page.locator(".messagelist")).to_contain_text("thành công")
+    assert sorted(LineFunding.objects.filter(item=line_2).values_list("source__code", "amount")) == [
+        ("nstw-dau-tu", 120_000_000),
+        ("nstw-su-nghiep", 530_000_000),
+    ]
+    assert LineFunding.history.filter(item_id=line_2.pk).count() == history  # not even rewritten
+    listing = page.goto(f"{live_server.url}/quan-tri/plans/planitem/?q=Đa+dạng")
+    assert listing.ok
+    expect(page.locator("#result_list")).to_contain_text("650.000.000 đồng")
+    expect(page.locator("#result_list")).to_contain_text("Ngân sách Trung ương - vốn đầu tư: 120.000.000 đồng")
     assert blocked == []
 
 

@@ -101,3 +101,12 @@ def test_a_removed_hidden_initial_is_shown_and_nothing_is_saved(client, seed, ed
     data = posted(form)
     del data[f"initial-{name}"]
     _assert_refused_with(client, seed, data, HIDDEN_INITIAL_INVALID)
+
+
+@pytest.mark.parametrize("layout", ["garbage", "999999", "1,1", "1,x"])
+def test_a_tampered_list_of_a_lines_sources_is_shown_and_nothing_is_saved(client, seed, editor, layout):
+    """sources_<line> says which funding sources the line's fields stand for: anything the page did not write is
+    refused, never read as some other source's figures."""
+    form, line, name = editor
+    data = posted(form, **{name: "21", f"sources_{line.pk}": layout})
+    _assert_refused_with(client, seed, data, HIDDEN_INITIAL_INVALID)

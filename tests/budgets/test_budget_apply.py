@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from budgets.history import latest_change_time, plan_budget_history
-from budgets.models import Allocation
+from budgets.models import Allocation, LineFunding
 from budgets.services import BudgetEdit, BudgetRefused, StaleBudget, budget_apply
 from plans.models import ImplementingUnit, OrgUnit, Plan, PlanItem
-from tests.factories import ceilings_of, make_plan
+from tests.factories import ceilings_of, make_plan, only_source
 
 
 def _item(plan, code) -> PlanItem:
@@ -21,10 +21,20 @@ def _unit(code) -> OrgUnit:
     return OrgUnit.objects.get(code=code)
 
 
+def _amounts(*pairs) -> dict:
+    """BudgetEdit.line_amounts for single-source lines: (line, amount), ... keyed by (line, its one source)."""
+    return {(item.pk, only_source(item)): amount for item, amount in pairs}
+
+
+def _allocations(*triples) -> dict:
+    """BudgetEdit.allocations from the line's one source: (line, unit, amount), ..."""
+    return {(item.pk, unit.pk, only_source(item)): amount for item, unit, amount in triples}
+
+
 def _snapshot(plan):
     return (
-        sorted(PlanItem.objects.filter(plan=plan).values_list("pk", "amount")),
-        sorted(Allocation.objects.filter(item__plan=plan).values_list("item_id", "unit_id", "amount")),
+        sorted(LineFunding.objects.filter(item__plan=plan).values_list("item_id", "source_id", "amount")),
+        sorted(Allocation.objects.filter(item__plan=plan).values_list("item_id", "unit_id", "source_id", "amount")),
         sorted(ImplementingUnit.objects.filter(item__plan=plan).values_list("item_id", "unit_id")),
     )
 
@@ -32,7 +42,7 @@ def _snapshot(plan):
 def test_splitting_line_3_2_between_its_two_units_is_saved_and_recorded(seed, staff_user):
     line = _item(seed, "3.2")
     office, health = _unit("city-vp-hdnd-ubnd"), _unit("city-ttyt")
-    edit = BudgetEdit(allocations={(line.pk, office.pk): 42_000_000, (line.pk, health.pk): 300_000_000})
+    edit = BudgetEdit(allocations=_allocations((line, office, 42_000_000), (line, health, 300_000_000)))
     changes = budget_apply(plan=seed, edit=edit, by=staff_user, reason="editor")
     assert dict(Allocation.objects.filter(item=line).values_list("unit__code", "amount")) == {
         "city-vp-hdnd-ubnd": 42_000_000,
@@ -51,7 +61,7 @@ def lines(seed):
 
 def test_an_edit_that_would_exceed_the_ceiling_names_the_excess_and_changes_nothing(seed, staff_user, lines):
     before, history_before = _snapshot(seed), plan_budget_history(seed)
-    edit = BudgetEdit(line_amounts={lines["4.1"].pk: 685_000_001})
+    edit = BudgetEdit(line_amounts=_amounts((lines["4.1"], 685_000_001)))
     with pytest.raises(BudgetRefused) as refused:
         budget_apply(plan=seed, edit=edit, by=staff_user, reason="editor")
     [violation] = refused.value.violations
@@ -64,7 +74,10 @@ def test_lowering_a_line_below_its_allocations_is_refused(seed, staff_user, line
     before = _snapshot(seed)
     with pytest.raises(BudgetRefused) as refused:
         budget_apply(
-            plan=seed, edit=BudgetEdit(line_amounts={lines["7.2"].pk: 21_000_000}), by=staff_user, reason="editor"
+            plan=seed,
+            edit=BudgetEdit(line_amounts=_amounts((lines["7.2"], 21_000_000))),
+            by=staff_user,
+            reason="editor",
         )
     assert [(v.rule, v.line, v.excess) for v in refused.value.violations] == [("line_over_allocated", "7.2", 1_000_000)]
     assert _snapshot(seed) == before
@@ -74,22 +87,23 @@ def test_moving_money_between_lines_in_one_edit_stays_at_the_ceiling(seed, staff
     sung_phai = _unit("commune-sung-phai")
     ldtbxh = _unit("city-ldtbxh")
     edit = BudgetEdit(
-        line_amounts={lines["2"].pk: 531_000_000, lines["7.2"].pk: 21_000_000},
-        allocations={(lines["2"].pk, sung_phai.pk): 531_000_000, (lines["7.2"].pk, ldtbxh.pk): 21_000_000},
+        line_amounts=_amounts((lines["2"], 531_000_000), (lines["7.2"], 21_000_000)),
+        allocations=_allocations((lines["2"], sung_phai, 531_000_000), (lines["7.2"], ldtbxh, 21_000_000)),
     )
     budget_apply(plan=seed, edit=edit, by=staff_user, reason="editor")
     assert PlanItem.objects.get(pk=lines["2"].pk).amount == 531_000_000
-    assert sum(PlanItem.objects.filter(plan=seed).values_list("amount", flat=True)) == 1_728_000_000
+    assert sum(LineFunding.objects.filter(item__plan=seed).values_list("amount", flat=True)) == 1_728_000_000
 
 
 def test_a_plan_above_a_lowered_ceiling_may_move_towards_it_but_not_away(seed, staff_user, lines):
     ceilings_of(seed).update(amount=1_700_000_000)
     ldtbxh = _unit("city-ldtbxh")
     towards = BudgetEdit(
-        line_amounts={lines["4.1"].pk: 675_000_000}, allocations={(lines["4.1"].pk, ldtbxh.pk): 675_000_000}
+        line_amounts=_amounts((lines["4.1"], 675_000_000)),
+        allocations=_allocations((lines["4.1"], ldtbxh, 675_000_000)),
     )
     budget_apply(plan=seed, edit=towards, by=staff_user, reason="editor")
-    away = BudgetEdit(line_amounts={lines["4.1"].pk: 676_000_000})
+    away = BudgetEdit(line_amounts=_amounts((lines["4.1"], 676_000_000)))
     with pytest.raises(BudgetRefused):
         budget_apply(plan=seed, edit=away, by=staff_user, reason="editor")
     assert PlanItem.objects.get(pk=lines["4.1"].pk).amount == 675_000_000
@@ -100,7 +114,7 @@ def test_adding_and_removing_an_implementing_unit(seed, staff_user, lines):
     sung_phai = _unit("commune-sung-phai")
     edit = BudgetEdit(
         units_added=[(lines["2"].pk, san_thang.pk)],
-        allocations={(lines["2"].pk, san_thang.pk): 30_000_000, (lines["2"].pk, sung_phai.pk): 500_000_000},
+        allocations=_allocations((lines["2"], san_thang, 30_000_000), (lines["2"], sung_phai, 500_000_000)),
     )
     budget_apply(plan=seed, edit=edit, by=staff_user, reason="editor")
     assert list(lines["2"].implementing_units.values_list("unit__code", flat=True)) == [
@@ -118,7 +132,7 @@ def test_adding_and_removing_an_implementing_unit(seed, staff_user, lines):
 
 def test_allocating_to_a_unit_that_does_not_implement_the_line_is_refused(seed, staff_user, lines):
     before = _snapshot(seed)
-    edit = BudgetEdit(allocations={(lines["2"].pk, _unit("city-ttyt").pk): 1_000_000})
+    edit = BudgetEdit(allocations=_allocations((lines["2"], _unit("city-ttyt"), 1_000_000)))
     with pytest.raises(ValidationError, match="không phải là đơn vị thực hiện"):
         budget_apply(plan=seed, edit=edit, by=staff_user, reason="editor")
     assert _snapshot(seed) == before
@@ -128,7 +142,7 @@ def test_another_plans_line_ids_are_refused(seed, staff_user):
     other = make_plan(lines=1, units_per_line=1, number=9100)
     foreign = other.items.get()
     with pytest.raises(ValidationError, match="không thuộc kế hoạch này"):
-        budget_apply(plan=seed, edit=BudgetEdit(line_amounts={foreign.pk: 1}), by=staff_user, reason="editor")
+        budget_apply(plan=seed, edit=BudgetEdit(line_amounts=_amounts((foreign, 1))), by=staff_user, reason="editor")
     assert PlanItem.objects.get(pk=foreign.pk).amount == 10_000_000
 
 
@@ -138,14 +152,14 @@ def test_an_edit_based_on_stale_figures_is_told_what_changed_and_saves_nothing(
     shown_at = timezone.now()
     ldtbxh = _unit("city-ldtbxh")
     someone_else = BudgetEdit(
-        line_amounts={lines["7.2"].pk: 21_000_000}, allocations={(lines["7.2"].pk, ldtbxh.pk): 21_000_000}
+        line_amounts=_amounts((lines["7.2"], 21_000_000)), allocations=_allocations((lines["7.2"], ldtbxh, 21_000_000))
     )
     budget_apply(plan=seed, edit=someone_else, by=finance_officer, reason="import")
     after_other = _snapshot(seed)
 
     mine = BudgetEdit(
-        line_amounts={lines["2"].pk: 529_000_000},
-        allocations={(lines["2"].pk, _unit("commune-sung-phai").pk): 529_000_000},
+        line_amounts=_amounts((lines["2"], 529_000_000)),
+        allocations=_allocations((lines["2"], _unit("commune-sung-phai"), 529_000_000)),
     )
     with pytest.raises(StaleBudget) as stale:
         budget_apply(plan=seed, edit=mine, by=staff_user, reason="editor", based_on=shown_at)
@@ -164,7 +178,9 @@ def test_an_edit_based_on_stale_figures_is_told_what_changed_and_saves_nothing(
 def test_a_signed_plan_cannot_be_changed(seed, staff_user, lines):
     Plan.objects.filter(pk=seed.pk).update(status=Plan.Status.SIGNED)
     with pytest.raises(ValidationError, match="không còn là dự thảo"):
-        budget_apply(plan=seed, edit=BudgetEdit(line_amounts={lines["7.2"].pk: 1}), by=staff_user, reason="editor")
+        budget_apply(
+            plan=seed, edit=BudgetEdit(line_amounts=_amounts((lines["7.2"], 1))), by=staff_user, reason="editor"
+        )
     assert PlanItem.objects.get(pk=lines["7.2"].pk).amount == 22_000_000
 
 
@@ -173,7 +189,9 @@ def test_history_lists_changes_newest_first_with_old_and_new(seed, staff_user, l
     for amount in (21_000_000, 20_000_000):
         budget_apply(
             plan=seed,
-            edit=BudgetEdit(line_amounts={lines["7.2"].pk: amount}, allocations={(lines["7.2"].pk, ldtbxh.pk): amount}),
+            edit=BudgetEdit(
+                line_amounts=_amounts((lines["7.2"], amount)), allocations=_allocations((lines["7.2"], ldtbxh, amount))
+            ),
             by=staff_user,
             reason="editor",
         )

@@ -1,11 +1,11 @@
 import pytest
 from django.urls import reverse
 
-from budgets.models import Allocation
+from budgets.models import Allocation, FundingSource, LineFunding
 from budgets.services import BudgetEdit, budget_apply
 from plans.models import OrgUnit, Plan, PlanItem
 from tests.adminforms import posted
-from tests.factories import make_plan
+from tests.factories import cover_with_ceiling, make_plan, nstw, only_source
 from tests.pagetext import visible_text
 
 # Unit officers do not see a draft's budget pages at all (404): tests/test_permission_matrix.py covers them.
@@ -127,9 +127,13 @@ def test_editor_with_stale_figures_shows_what_changed_then_saves_on_confirmation
     form = client.get(_url("allocation_edit", seed)).context["form"]
     line_7_2 = PlanItem.objects.get(plan=seed, sub_project__code="7.2")
     ldtbxh = OrgUnit.objects.get(code="city-ldtbxh")
+    source = only_source(line_7_2)
     budget_apply(
         plan=seed,
-        edit=BudgetEdit(line_amounts={line_7_2.pk: 21_000_000}, allocations={(line_7_2.pk, ldtbxh.pk): 21_000_000}),
+        edit=BudgetEdit(
+            line_amounts={(line_7_2.pk, source): 21_000_000},
+            allocations={(line_7_2.pk, ldtbxh.pk, source): 21_000_000},
+        ),
         by=finance_officer,
         reason="import",
     )
@@ -189,8 +193,22 @@ def test_signed_plan_editor_is_read_only(client, seed, staff_user):
     assert response.request["PATH_INFO"] == _url("budget_report", seed)
 
 
+def _second_source(plan: Plan) -> None:
+    """Every line of `plan` also draws on NSTW đầu tư, split between its units like its first source."""
+    investment = FundingSource.objects.get(code="nstw-dau-tu")
+    total = 0
+    for item in plan.items.prefetch_related("implementing_units"):
+        units = list(item.implementing_units.all())
+        LineFunding.objects.create(item=item, source=investment, amount=5_000_000 * len(units))
+        for implementing in units:
+            Allocation.objects.create(item=item, unit_id=implementing.unit_id, source=investment, amount=5_000_000)
+        total += 5_000_000 * len(units)
+    cover_with_ceiling(plan, investment, total)
+
+
+@pytest.mark.parametrize("sources", [1, 2], ids=["one-source", "two-sources"])
 @pytest.mark.parametrize("name", ["budget_report", "allocation_edit", "budget_history"])
-def test_budget_pages_run_a_constant_number_of_queries(client, staff_user, name, django_assert_max_num_queries):
+def test_budget_pages_run_a_constant_number_of_queries(client, staff_user, name, sources):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -198,11 +216,19 @@ def test_budget_pages_run_a_constant_number_of_queries(client, staff_user, name,
     counts = []
     for number, (lines, units) in enumerate([(2, 1), (25, 4)], start=9001):
         plan = make_plan(lines=lines, units_per_line=units, number=number)
-        for allocation in Allocation.objects.filter(item__plan=plan)[:2]:  # some history to list
-            edit = BudgetEdit(allocations={(allocation.item_id, allocation.unit_id): allocation.amount - 1})
-            budget_apply(plan=plan, edit=edit, by=staff_user, reason="editor")
+        if sources == 2:
+            _second_source(plan)
+        for allocation in Allocation.objects.filter(item__plan=plan, source=nstw())[:2]:  # some history to list
+            key = (allocation.item_id, allocation.unit_id, allocation.source_id)
+            budget_apply(
+                plan=plan, edit=BudgetEdit(allocations={key: allocation.amount - 1}), by=staff_user, reason="editor"
+            )
         client.get(_url(name, plan))
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(_url(name, plan)).status_code == 200
+            response = client.get(_url(name, plan))
+        assert response.status_code == 200
+        assert ("Nguồn vốn: Ngân sách Trung ương - vốn đầu tư" in visible_text(response.content)) == (
+            sources == 2 and name != "budget_history"
+        )
         counts.append(len(queries))
     assert counts[0] == counts[1]

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from budgets.checks import check_plan
-from budgets.models import Allocation
+from budgets.models import Allocation, LineFunding
 from plans.models import ImplementingUnit, Plan, PlanItem
 from tests.factories import ceilings_of
 
@@ -27,7 +27,7 @@ def test_seed_plan_sits_exactly_at_the_ceiling_and_passes(seed):
 
 def test_one_dong_over_the_ceiling_fails_with_the_exact_excess(seed):
     item = PlanItem.objects.get(plan=seed, sub_project__code="7.2")
-    PlanItem.objects.filter(pk=item.pk).update(amount=22_000_001)
+    LineFunding.objects.filter(item=item).update(amount=22_000_001)
     result = _check(seed)
     assert _rules(result) == [("ceiling_exceeded", None, 1)]
     assert "vượt mức trần 1.728.000.000 đồng là 1 đồng" in result.violations[0].message

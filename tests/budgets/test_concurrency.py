@@ -6,9 +6,10 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
+from budgets.models import LineFunding
 from budgets.services import BudgetEdit, budget_apply
 from plans.models import OrgUnit, PlanItem
-from tests.factories import ceilings_of
+from tests.factories import ceilings_of, only_source
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -42,8 +43,8 @@ def _run_together(*jobs):
 def _raise_line(plan, code, unit_code, by, based_on=None):
     item = PlanItem.objects.get(plan=plan, sub_project__code=code)
     unit = OrgUnit.objects.get(code=unit_code)
-    amount = item.amount + 1_000_000
-    edit = BudgetEdit(line_amounts={item.pk: amount}, allocations={(item.pk, unit.pk): amount})
+    amount, source = item.amount + 1_000_000, only_source(item)
+    edit = BudgetEdit(line_amounts={(item.pk, source): amount}, allocations={(item.pk, unit.pk, source): amount})
     return lambda: budget_apply(plan=plan, edit=edit, by=by, reason="editor", based_on=based_on)
 
 
@@ -57,5 +58,5 @@ def test_two_simultaneous_saves_never_break_the_ceiling_nor_overwrite_silently(s
         _raise_line(seed, "6.2", "city-ldtbxh", leader, based_on),
     )
     assert sorted(outcomes) == sorted(["saved", "StaleBudget" if with_base else "BudgetRefused"])
-    total = sum(PlanItem.objects.filter(plan=seed).values_list("amount", flat=True))
+    total = sum(LineFunding.objects.filter(item__plan=seed).values_list("amount", flat=True))
     assert total == 1_729_000_000

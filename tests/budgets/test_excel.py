@@ -1,5 +1,6 @@
 import datetime
 import io
+import unicodedata
 import zipfile
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from budgets import excel
 from budgets.excel import (
     COL_AMOUNT,
     COL_CODE,
+    COL_SOURCE,
     COL_UNIT,
     META_SHEET,
     SHEET_TITLE,
@@ -25,7 +27,7 @@ from budgets.excel import (
     workbook_filename,
 )
 from budgets.history import latest_change_time, plan_budget_history
-from budgets.models import Allocation
+from budgets.models import Allocation, FundingSource
 from budgets.services import BudgetEdit, BudgetRefused, StaleBudget, budget_apply
 from lai_chau.money import AMOUNT_FRACTIONAL_DONG, AMOUNT_MALFORMED, AMOUNT_NEGATIVE
 from plans.models import ImplementingUnit, OrgUnit, Plan, PlanItem
@@ -48,7 +50,7 @@ from tests.budgets.workbooks import (
     with_shared_strings,
     with_styles,
 )
-from tests.factories import make_plan
+from tests.factories import cover_with_ceiling, make_plan, nstw, only_source
 
 OFFICE = "Văn phòng HĐND-UBND thành phố"
 HEALTH = "Trung tâm Y tế thành phố"
@@ -87,6 +89,9 @@ def test_the_workbook_is_laid_out_as_a_vietnamese_budget_table(seed, workbook):
     line_2 = row_of(sheet, "2")
     assert [sheet.cell(line_2, c).value for c in (1, 2, 4, 6)] == [1, "2", "Cả nội dung", 530]
     assert sheet.cell(row_of(sheet, "2", "UBND xã Sùng Phài"), COL_AMOUNT).value == 530
+    # One source per line: the line's row names it, its units' rows do not (as before issue 8).
+    assert sheet.cell(line_2, COL_SOURCE).value == "Ngân sách Trung ương - vốn sự nghiệp"
+    assert sheet.cell(row_of(sheet, "2", "UBND xã Sùng Phài"), COL_SOURCE).value is None
     assert sheet.cell(row_of(sheet, "3.2", OFFICE), COL_AMOUNT).value is None  # not split yet
     total_row = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == "TỔNG CỘNG")
     assert sheet.cell(total_row, COL_AMOUNT).value == 1728
@@ -109,7 +114,8 @@ def test_the_workbook_prints_on_a4_landscape_with_grouped_amounts(workbook):
 def test_fractional_amounts_are_exported_exactly_and_read_back_unchanged(seed, staff_user):
     line = _item(seed, "3.2")
     office, health = OrgUnit.objects.get(name=OFFICE), OrgUnit.objects.get(name=HEALTH)
-    edit = BudgetEdit(allocations={(line.pk, office.pk): 12_345_678, (line.pk, health.pk): 300_000_001})
+    source = only_source(line)
+    edit = BudgetEdit(allocations={(line.pk, office.pk, source): 12_345_678, (line.pk, health.pk, source): 300_000_001})
     budget_apply(plan=seed, edit=edit, by=staff_user, reason="editor")
     data = export_budget_workbook(seed)
     sheet = load_workbook(io.BytesIO(data))[SHEET_TITLE]
@@ -158,7 +164,7 @@ def test_a_unit_named_like_a_formula_is_exported_as_text_and_still_matches_on_im
     parsed = read_budget_workbook(seed, data)
     assert parsed.ok and parsed.edit.is_empty()
     changed = read_budget_workbook(seed, with_amounts(data, {("2", "'" + unit.name): 0}))
-    assert changed.ok and changed.edit.allocations == {(line.pk, unit.pk): 0}
+    assert changed.ok and changed.edit.allocations == {(line.pk, unit.pk, only_source(line)): 0}
 
 
 # --- round trip -------------------------------------------------------------------------------------------------
@@ -206,9 +212,10 @@ def test_moving_money_between_lines_and_zeroing_an_allocation(seed, workbook):
     )
     parsed = read_budget_workbook(seed, data)
     line_2, line_7_2 = _item(seed, "2"), _item(seed, "7.2")
-    assert parsed.edit.line_amounts == {line_2.pk: 529_000_000, line_7_2.pk: 23_000_000}
+    source = nstw().pk
+    assert parsed.edit.line_amounts == {(line_2.pk, source): 529_000_000, (line_7_2.pk, source): 23_000_000}
     ldtbxh = OrgUnit.objects.get(name=LDTBXH)
-    assert parsed.edit.allocations[(line_7_2.pk, ldtbxh.pk)] == 0
+    assert parsed.edit.allocations[(line_7_2.pk, ldtbxh.pk, source)] == 0
     budget_workbook_import(plan=seed, parsed=parsed, by=None, based_on=parsed.based_on)
     assert Allocation.objects.get(item=line_7_2).amount == 0
 
@@ -230,7 +237,10 @@ def test_a_stale_workbook_is_told_what_changed_and_applies_only_when_forced(
 ):
     line = _item(seed, "7.1")
     ldtbxh = OrgUnit.objects.get(name=LDTBXH)
-    newer = BudgetEdit(line_amounts={line.pk: 50_000_000}, allocations={(line.pk, ldtbxh.pk): 50_000_000})
+    source = only_source(line)
+    newer = BudgetEdit(
+        line_amounts={(line.pk, source): 50_000_000}, allocations={(line.pk, ldtbxh.pk, source): 50_000_000}
+    )
     budget_apply(plan=seed, edit=newer, by=finance_officer, reason="editor")
     after_newer = snapshot(seed)
     parsed = read_budget_workbook(seed, with_amounts(workbook, {("3.2", OFFICE): 42}))
@@ -549,7 +559,10 @@ def test_import_budget_of_a_stale_workbook_prints_what_changed_and_needs_force(
 ):
     line = _item(seed, "7.1")
     ldtbxh = OrgUnit.objects.get(name=LDTBXH)
-    newer = BudgetEdit(line_amounts={line.pk: 50_000_000}, allocations={(line.pk, ldtbxh.pk): 50_000_000})
+    source = only_source(line)
+    newer = BudgetEdit(
+        line_amounts={(line.pk, source): 50_000_000}, allocations={(line.pk, ldtbxh.pk, source): 50_000_000}
+    )
     budget_apply(plan=seed, edit=newer, by=finance_officer, reason="editor")
     after_newer = snapshot(seed)
     (tmp_path / "b.xlsx").write_bytes(with_amounts(workbook, {("3.2", OFFICE): 42}))
@@ -786,3 +799,247 @@ def test_a_valid_5000_row_workbook_passes_every_limit_and_imports(db, seed):
     assert len(parsed.edit.allocations) == 5_000
     budget_workbook_import(plan=plan, parsed=parsed, by=None, based_on=parsed.based_on)
     assert Allocation.objects.filter(item__plan=plan, amount=9_500_000).count() == 5_000
+
+
+# --- a line drawing on several funding sources (issue 8) --------------------------------------------------------
+
+RECURRENT = "Ngân sách Trung ương - vốn sự nghiệp"
+INVESTMENT = "Ngân sách Trung ương - vốn đầu tư"
+
+
+@pytest.fixture
+def two_sources(seed, staff_user):
+    """Line 3.2 also draws 100 triệu on NSTW đầu tư (covered by a ceiling), 60 of them allocated to the health
+    centre; its 342 triệu of NSTW sự nghiệp stay unallocated. Returns the đầu tư source."""
+    investment = FundingSource.objects.get(code="nstw-dau-tu")
+    cover_with_ceiling(seed, investment, 100_000_000)
+    line, health = _item(seed, "3.2"), OrgUnit.objects.get(name=HEALTH)
+    edit = BudgetEdit(
+        line_amounts={(line.pk, investment.pk): 100_000_000},
+        allocations={(line.pk, health.pk, investment.pk): 60_000_000},
+    )
+    budget_apply(plan=seed, edit=edit, by=staff_user, reason="editor")
+    return investment
+
+
+@pytest.fixture
+def multi_workbook(seed, two_sources) -> bytes:
+    return export_budget_workbook(seed)
+
+
+def _source_cell(data: bytes, code: str, unit: str | None, source: str | None, text) -> bytes:
+    """Return the workbook with the source cell of one row (found by its code, unit and source) set to `text`."""
+
+    def change(sheet):
+        sheet.cell(row_of(sheet, code, unit, source), COL_SOURCE).value = text
+
+    return edit_workbook(data, change)
+
+
+def test_a_two_source_line_has_its_rows_once_per_source_each_naming_it(seed, multi_workbook):
+    sheet = open_workbook(multi_workbook)[SHEET_TITLE]
+    first = row_of(sheet, "3.2")
+    rows = [[sheet.cell(row, column).value for column in range(1, 8)] for row in range(first, first + 7)]
+    name = _item(seed, "3.2").name
+    assert rows == [
+        # Sources in the order Vietnamese budget documents name them: sự nghiệp before đầu tư.
+        [2, "3.2", name, "Cả nội dung", RECURRENT, 342, "Chưa phân bổ: 342"],
+        [None, "3.2", None, OFFICE, RECURRENT, None, "Chưa phân bổ"],
+        [None, "3.2", None, HEALTH, RECURRENT, None, "Chưa phân bổ"],
+        [None, "3.2", None, "Cả nội dung", INVESTMENT, 100, "Chưa phân bổ: 40"],
+        [None, "3.2", None, OFFICE, INVESTMENT, None, "Chưa phân bổ"],
+        [None, "3.2", None, HEALTH, INVESTMENT, 60, None],
+        [3, "4.1", _item(seed, "4.1").name, "Cả nội dung", RECURRENT, 685, None],
+    ]
+    # A single-source line of the same plan reads as before: its unit row names no source.
+    assert sheet.cell(row_of(sheet, "4.1", LDTBXH), COL_SOURCE).value is None
+    assert sheet.cell(first + 3, COL_AMOUNT).font.b  # each source's line row is bold, as a line's row always is
+    footer = {sheet.cell(r, 1).value: sheet.cell(r, COL_AMOUNT).value for r in range(first, sheet.max_row + 1)}
+    assert footer["TỔNG CỘNG"] == 1828
+    assert footer[f"Mức trần – {INVESTMENT}"] == 100
+
+
+def test_export_then_import_unchanged_changes_nothing_with_two_sources(seed, multi_workbook, tmp_path):
+    before, history = snapshot(seed), plan_budget_history(seed)
+    parsed = read_budget_workbook(seed, multi_workbook)
+    assert parsed.ok, parsed.errors
+    assert parsed.edit.is_empty() and parsed.preview == [] and parsed.several_sources
+    assert budget_workbook_import(plan=seed, parsed=parsed, by=None, based_on=parsed.based_on) == []
+    (tmp_path / "b.xlsx").write_bytes(multi_workbook)
+    code, out, _err = _run("import_budget", "4159/KH-UBND", str(tmp_path / "b.xlsx"))
+    assert code == 0 and "không có gì thay đổi" in out
+    assert snapshot(seed) == before and plan_budget_history(seed) == history
+
+
+def test_a_single_source_plan_is_read_without_naming_sources(seed, workbook):
+    assert not read_budget_workbook(seed, workbook).several_sources
+
+
+def test_an_edit_of_the_second_sources_allocation_applies_to_that_source_only(
+    seed, two_sources, multi_workbook, staff_user, tmp_path
+):
+    line, office = _item(seed, "3.2"), OrgUnit.objects.get(name=OFFICE)
+    recurrent = nstw()
+    data = with_amounts(multi_workbook, {("3.2", OFFICE, RECURRENT): 42})
+    parsed = read_budget_workbook(seed, data)
+    assert parsed.ok, parsed.errors
+    assert [(p.line, p.unit, p.source, p.old, p.new) for p in parsed.preview] == [
+        ("3.2", OFFICE, RECURRENT, None, 42_000_000)
+    ]
+    assert parsed.edit.allocations == {(line.pk, office.pk, recurrent.pk): 42_000_000}
+    (tmp_path / "b.xlsx").write_bytes(data)
+    code, out, _err = _run("import_budget", "4159/KH-UBND", str(tmp_path / "b.xlsx"), "--dry-run")
+    assert code == 0 and f"3.2  {OFFICE} ({RECURRENT}): (trống) → 42" in out
+    budget_workbook_import(plan=seed, parsed=parsed, by=staff_user, based_on=parsed.based_on)
+    amounts = {(a.unit.name, a.source.name): a.amount for a in Allocation.objects.filter(item=line)}
+    assert amounts == {(OFFICE, RECURRENT): 42_000_000, (HEALTH, INVESTMENT): 60_000_000}
+    [change] = plan_budget_history(seed)[:1]
+    assert (change.line, change.unit, change.source, change.new, change.reason) == (
+        "3.2",
+        OFFICE,
+        RECURRENT,
+        42_000_000,
+        "import",
+    )
+
+
+def test_what_a_line_draws_on_one_of_its_sources_is_edited_by_its_own_row(seed, two_sources, multi_workbook):
+    line = _item(seed, "3.2")
+    parsed = read_budget_workbook(seed, with_amounts(multi_workbook, {("3.2", None, INVESTMENT): 90}))
+    assert parsed.ok
+    assert parsed.edit.line_amounts == {(line.pk, two_sources.pk): 90_000_000}
+    budget_workbook_import(plan=seed, parsed=parsed, by=None, based_on=parsed.based_on)
+    assert dict(line.fundings.values_list("source__code", "amount")) == {
+        "nstw-dau-tu": 90_000_000,
+        "nstw-su-nghiep": 342_000_000,
+    }
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["  ngân sách trung ương -  VỐN ĐẦU TƯ ", unicodedata.normalize("NFD", INVESTMENT)],
+    ids=["case and spaces", "decomposed diacritics"],
+)
+def test_a_source_name_is_matched_like_a_unit_name(seed, two_sources, multi_workbook, typed):
+    line, health = _item(seed, "3.2"), OrgUnit.objects.get(name=HEALTH)
+    data = _source_cell(
+        with_amounts(multi_workbook, {("3.2", HEALTH, INVESTMENT): 55}), "3.2", HEALTH, INVESTMENT, typed
+    )
+    parsed = read_budget_workbook(seed, data)
+    assert parsed.ok, parsed.errors
+    assert parsed.edit.allocations == {(line.pk, health.pk, two_sources.pk): 55_000_000}
+
+
+def test_a_row_of_a_two_source_line_without_a_source_is_refused(seed, two_sources, multi_workbook):
+    row = row_of(open_workbook(multi_workbook)[SHEET_TITLE], "3.2", HEALTH, INVESTMENT)
+    data = _source_cell(multi_workbook, "3.2", HEALTH, INVESTMENT, None)
+    message = excel.SOURCE_REQUIRED % {"code": "3.2", "sources": f"{RECURRENT}, {INVESTMENT}", "column": "Nguồn vốn"}
+    _refused(seed, data, message, cell=f"E{row}")
+
+
+def test_a_source_the_line_does_not_draw_on_is_refused_and_never_added(seed, two_sources, multi_workbook, tmp_path):
+    local = "Ngân sách địa phương - vốn sự nghiệp"
+    row = row_of(open_workbook(multi_workbook)[SHEET_TITLE], "4.1", LDTBXH)
+    data = _source_cell(with_amounts(multi_workbook, {("4.1", LDTBXH): 10}), "4.1", LDTBXH, None, local)
+    message = excel.SOURCE_NOT_ON_LINE % {"code": "4.1", "source": local}
+    _refused(seed, data, message, cell=f"E{row}")
+    _import_budget_refuses(seed, tmp_path, data, str(message))
+
+
+def test_a_line_row_naming_another_source_does_not_add_it(seed, two_sources, multi_workbook):
+    """The line's own row with a third source's name: refused, never a new funding of the line."""
+    row = row_of(open_workbook(multi_workbook)[SHEET_TITLE], "3.2", None, RECURRENT)
+    data = _source_cell(multi_workbook, "3.2", None, RECURRENT, "Các nguồn kinh phí hợp pháp khác")
+    message = excel.SOURCE_NOT_ON_LINE % {"code": "3.2", "source": "Các nguồn kinh phí hợp pháp khác"}
+    _refused(seed, data, message, cell=f"E{row}")
+
+
+def test_an_unknown_source_name_is_refused(seed, two_sources, multi_workbook):
+    row = row_of(open_workbook(multi_workbook)[SHEET_TITLE], "3.2", OFFICE, INVESTMENT)
+    data = _source_cell(multi_workbook, "3.2", OFFICE, INVESTMENT, "Ngân sách xã")
+    names = "; ".join(FundingSource.objects.order_by("code").values_list("name", flat=True))
+    message = excel.UNKNOWN_SOURCE % {"source": "Ngân sách xã", "sources": names}
+    _refused(seed, data, message, cell=f"E{row}")
+
+
+def test_a_duplicate_line_unit_and_source_is_refused(seed, two_sources, multi_workbook):
+    first = row_of(open_workbook(multi_workbook)[SHEET_TITLE], "3.2", HEALTH, INVESTMENT)
+
+    def duplicate(sheet):
+        insert_rows(sheet, first + 1)
+        for column in range(1, 8):
+            sheet.cell(first + 1, column).value = sheet.cell(first, column).value
+        sheet.cell(first + 1, COL_AMOUNT).value = 10
+
+    message = excel.DUPLICATE_SOURCE_ROW % {"row": first, "code": "3.2", "unit": HEALTH, "source": INVESTMENT}
+    _refused(seed, edit_workbook(multi_workbook, duplicate), message, cell=f"D{first + 1}")
+
+
+def test_the_same_unit_from_each_of_two_sources_is_no_duplicate(seed, two_sources, multi_workbook):
+    data = with_amounts(multi_workbook, {("3.2", HEALTH, INVESTMENT): 50, ("3.2", HEALTH, RECURRENT): 50})
+    parsed = read_budget_workbook(seed, data)
+    assert parsed.ok and len(parsed.edit.allocations) == 2
+
+
+def test_an_emptied_amount_of_one_source_is_refused_naming_the_source(seed, two_sources, multi_workbook):
+    sheet = open_workbook(multi_workbook)[SHEET_TITLE]
+    line_row, unit_row = row_of(sheet, "3.2", None, INVESTMENT), row_of(sheet, "3.2", HEALTH, INVESTMENT)
+    data = with_amounts(multi_workbook, {("3.2", None, INVESTMENT): None, ("3.2", HEALTH, INVESTMENT): None})
+    line_message = excel.LINE_SOURCE_AMOUNT_REQUIRED % {"code": "3.2", "source": INVESTMENT}
+    unit_message = excel.BLANK_OVER_SOURCE_FIGURE % {
+        "cell": f"F{unit_row}",
+        "amount": "60",
+        "unit": HEALTH,
+        "code": "3.2",
+        "source": INVESTMENT,
+    }
+    _refused(seed, data, line_message, cell=f"F{line_row}")
+    _refused(seed, data, unit_message, cell=f"F{unit_row}")
+
+
+def test_over_allocating_one_source_is_refused_naming_the_source(seed, two_sources, multi_workbook, tmp_path):
+    """60 + 50 triệu allocated from đầu tư, which line 3.2 draws only 100 triệu on; sự nghiệp has room to spare."""
+    data = with_amounts(multi_workbook, {("3.2", OFFICE, INVESTMENT): 50})
+    parsed = read_budget_workbook(seed, data)
+    assert parsed.ok
+    before = snapshot(seed)
+    [message] = budget_workbook_trial(plan=seed, parsed=parsed)
+    assert f"3.2, {INVESTMENT}:" in message and "10.000.000 đồng" in message
+    with pytest.raises(BudgetRefused) as refused:
+        budget_workbook_import(plan=seed, parsed=parsed, by=None, based_on=parsed.based_on)
+    assert [(v.rule, v.source) for v in refused.value.violations] == [("line_over_allocated", "nstw-dau-tu")]
+    (tmp_path / "b.xlsx").write_bytes(data)
+    code, _out, err = _run("import_budget", "4159/KH-UBND", str(tmp_path / "b.xlsx"))
+    assert code == 1 and f"KHÔNG ĐẠT: {message}" in err
+    assert snapshot(seed) == before
+
+
+def test_a_workbook_without_the_source_column_still_imports_a_single_source_plan(seed, workbook):
+    line, office = _item(seed, "3.2"), OrgUnit.objects.get(name=OFFICE)
+    data = edit_workbook(with_amounts(workbook, {("3.2", OFFICE): 42}), lambda sheet: sheet.delete_cols(COL_SOURCE))
+    parsed = read_budget_workbook(seed, data)
+    assert parsed.ok, parsed.errors
+    assert parsed.edit.allocations == {(line.pk, office.pk, only_source(line)): 42_000_000}
+
+
+def test_a_workbook_without_the_source_column_is_refused_for_a_two_source_line(seed, two_sources, multi_workbook):
+    data = edit_workbook(multi_workbook, lambda sheet: sheet.delete_cols(COL_SOURCE))
+    parsed = read_budget_workbook(seed, data)
+    message = excel.SOURCE_REQUIRED % {"code": "3.2", "sources": f"{RECURRENT}, {INVESTMENT}", "column": "Nguồn vốn"}
+    assert [e.message for e in parsed.errors] == [str(message)] * 6  # each of 3.2's rows, and only those
+    assert parsed.edit.is_empty()
+
+
+def test_a_line_without_a_source_exports_blank_and_accepts_no_amount(seed):
+    line = _item(seed, "7.2")
+    budget_apply(
+        plan=seed, edit=BudgetEdit(line_amounts={(line.pk, only_source(line)): None}), by=None, reason="editor"
+    )
+    data = export_budget_workbook(seed)
+    sheet = open_workbook(data)[SHEET_TITLE]
+    row = row_of(sheet, "7.2")
+    assert [sheet.cell(row, column).value for column in (2, 4, 5, 6)] == ["7.2", "Cả nội dung", None, None]
+    parsed = read_budget_workbook(seed, data)
+    assert parsed.ok and parsed.edit.is_empty()
+    message = excel.LINE_WITHOUT_SOURCE % {"code": "7.2"}
+    _refused(seed, with_amounts(data, {("7.2", None): 5}), message, cell=f"E{row}")

@@ -18,12 +18,12 @@ from budgets.excel import (
     read_budget_workbook,
 )
 from budgets.history import plan_budget_history
-from budgets.models import Allocation
+from budgets.models import Allocation, FundingSource
 from budgets.services import BudgetEdit, budget_apply
 from lai_chau.money import AMOUNT_NEGATIVE
 from plans.models import OrgUnit, Plan
 from tests.budgets.workbooks import edit_workbook, open_workbook, row_of, snapshot, with_amounts, with_shared_strings
-from tests.factories import make_plan, make_user
+from tests.factories import cover_with_ceiling, make_plan, make_user, only_source
 from tests.pagetext import visible_text
 
 OFFICE = "Văn phòng HĐND-UBND thành phố"
@@ -249,7 +249,8 @@ def newer_change(seed, finance_officer):
     def change(amount: int) -> None:
         line = next(item for item in seed.items.select_related("project", "sub_project") if item.code == "7.1")
         unit = OrgUnit.objects.get(code="city-ldtbxh")
-        edit = BudgetEdit(line_amounts={line.pk: amount}, allocations={(line.pk, unit.pk): amount})
+        source = only_source(line)
+        edit = BudgetEdit(line_amounts={(line.pk, source): amount}, allocations={(line.pk, unit.pk, source): amount})
         budget_apply(plan=seed, edit=edit, by=finance_officer, reason="editor")
 
     return change
@@ -414,3 +415,49 @@ def test_a_workbook_refused_before_reading_is_answered_without_waiting_for_the_r
 
 def _must_not_read(*args, **kwargs):
     raise AssertionError("the workbook must not be read")
+
+
+# --- several funding sources ---------------------------------------------------------------------------------------
+
+RECURRENT = "Ngân sách Trung ương - vốn sự nghiệp"
+INVESTMENT = "Ngân sách Trung ương - vốn đầu tư"
+
+
+def _preview_table(response) -> str:
+    html = response.content.decode()
+    start = html.index('data-testid="import-preview"')
+    return visible_text(html[start : html.index("</table>", start)].encode())
+
+
+def test_the_preview_of_a_single_source_plan_names_no_source(client, seed, staff_user):
+    client.force_login(staff_user)
+    assert "“Nguồn vốn”" not in visible_text(client.get(_import_url(seed)).content)
+    response = _upload(client, seed, _split_3_2(seed))
+    table = _preview_table(response)
+    assert f"3.2 {OFFICE}" in table and gettext("Funding source") not in table
+    assert RECURRENT not in table
+
+
+def test_the_preview_of_a_two_source_plan_names_the_source_of_each_figure(client, seed, staff_user):
+    investment = FundingSource.objects.get(code="nstw-dau-tu")
+    cover_with_ceiling(seed, investment, 100_000_000)
+    line = next(item for item in seed.items.select_related("project", "sub_project") if item.code == "3.2")
+    budget_apply(
+        plan=seed, edit=BudgetEdit(line_amounts={(line.pk, investment.pk): 100_000_000}), by=staff_user, reason="editor"
+    )
+    client.force_login(staff_user)
+    assert "“Nguồn vốn”" in visible_text(client.get(_import_url(seed)).content)  # the page explains the source rows
+    data = with_amounts(export_budget_workbook(seed), {("3.2", HEALTH, INVESTMENT): 60, ("3.2", OFFICE, RECURRENT): 42})
+    response = _upload(client, seed, data)
+    assert [(p.unit, p.source, p.new) for p in response.context["parsed"].preview] == [
+        (OFFICE, RECURRENT, 42_000_000),  # sự nghiệp before đầu tư, as the sheet lists them
+        (HEALTH, INVESTMENT, 60_000_000),
+    ]
+    table = _preview_table(response)
+    assert gettext("Funding source") in table
+    assert f"3.2 {HEALTH} {INVESTMENT}" in table and f"3.2 {OFFICE} {RECURRENT}" in table
+    _confirm(client, seed, response)
+    assert dict(Allocation.objects.filter(item=line).values_list("source__name", "amount")) == {
+        INVESTMENT: 60_000_000,
+        RECURRENT: 42_000_000,
+    }

@@ -9,9 +9,9 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from budgets.excel import COL_AMOUNT, COL_CODE, COL_UNIT, SHEET_TITLE, WHOLE_LINE, export_budget_workbook
+from budgets.excel import COL_AMOUNT, COL_CODE, COL_SOURCE, COL_UNIT, SHEET_TITLE, WHOLE_LINE, export_budget_workbook
 from budgets.history import record_loaded_rows
-from budgets.models import Allocation, FundingSource
+from budgets.models import Allocation, FundingSource, LineFunding
 from plans.models import ImplementingUnit, OrgUnit, Plan, PlanItem
 from projects.models import SubProject
 from tests.factories import cover_with_ceiling, make_plan_shell
@@ -22,8 +22,8 @@ AMOUNT_COLUMN = "F"
 def snapshot(plan) -> tuple:
     """Every figure of the plan's money, to assert that nothing changed."""
     return (
-        sorted(PlanItem.objects.filter(plan=plan).values_list("pk", "amount")),
-        sorted(Allocation.objects.filter(item__plan=plan).values_list("item_id", "unit_id", "amount")),
+        sorted(LineFunding.objects.filter(item__plan=plan).values_list("item_id", "source_id", "amount")),
+        sorted(Allocation.objects.filter(item__plan=plan).values_list("item_id", "unit_id", "source_id", "amount")),
         sorted(ImplementingUnit.objects.filter(item__plan=plan).values_list("item_id", "unit_id")),
     )
 
@@ -38,13 +38,15 @@ def save(workbook: Workbook) -> bytes:
     return output.getvalue()
 
 
-def row_of(sheet: Worksheet, code: str, unit: str | None = None) -> int:
-    """Return the sheet row of a line's amount (unit None) or of one unit's allocation."""
+def row_of(sheet: Worksheet, code: str, unit: str | None = None, source: str | None = None) -> int:
+    """Return the sheet row of a line's amount (unit None) or of one unit's allocation; with `source` (a name), the
+    row of that source (a line drawing on several sources has its rows once per source), else the first."""
     wanted = WHOLE_LINE if unit is None else unit
     for row in range(1, sheet.max_row + 1):
         if sheet.cell(row, COL_CODE).value == code and sheet.cell(row, COL_UNIT).value == wanted:
-            return row
-    raise LookupError(f"no row for {code} / {unit}")
+            if source is None or sheet.cell(row, COL_SOURCE).value == source:
+                return row
+    raise LookupError(f"no row for {code} / {unit} / {source}")
 
 
 def edit_workbook(data: bytes, change: Callable[[Worksheet], Any]) -> bytes:
@@ -53,12 +55,13 @@ def edit_workbook(data: bytes, change: Callable[[Worksheet], Any]) -> bytes:
     return save(workbook)
 
 
-def with_amounts(data: bytes, amounts: dict[tuple[str, str | None], Any]) -> bytes:
-    """Return the workbook with the amount cells of (line code, unit or None) set to the given values."""
+def with_amounts(data: bytes, amounts: dict[tuple, Any]) -> bytes:
+    """Return the workbook with the amount cells of (line code, unit or None[, source name]) set to the given
+    values."""
 
     def change(sheet: Worksheet) -> None:
-        for (code, unit), value in amounts.items():
-            sheet.cell(row_of(sheet, code, unit), COL_AMOUNT).value = value
+        for key, value in amounts.items():
+            sheet.cell(row_of(sheet, *key), COL_AMOUNT).value = value
 
     return edit_workbook(data, change)
 
@@ -173,9 +176,9 @@ def bulk_plan(*, lines: int, units: int, number: int) -> Plan:
         SubProject(project=project, code=f"9.{n}", name=f"Tiểu dự án {n}") for n in range(1, lines + 1)
     )
     items = PlanItem.objects.bulk_create(
-        PlanItem(plan=plan, position=n, project=project, sub_project=sub, amount=amount * units, source=source)
-        for n, sub in enumerate(subs, 1)
+        PlanItem(plan=plan, position=n, project=project, sub_project=sub) for n, sub in enumerate(subs, 1)
     )
+    LineFunding.objects.bulk_create(LineFunding(item=item, source=source, amount=amount * units) for item in items)
     ImplementingUnit.objects.bulk_create(
         ImplementingUnit(item=item, unit=unit, position=p) for item in items for p, unit in enumerate(org_units)
     )

@@ -10,7 +10,7 @@ from freezegun import freeze_time
 from tests.factories import PASSWORD
 from tests.pagetext import visible_text
 
-LOCKED = "Đăng nhập tạm thời bị khóa vì nhập sai mật khẩu quá nhiều lần. Hãy thử lại sau 15 phút"
+LOCKED = "Đăng nhập tạm thời bị khoá vì nhập sai mật khẩu quá nhiều lần. Hãy thử lại sau 15 phút"
 
 
 def _login(client, username: str, password: str, address: str = "198.51.100.7", forwarded_for: str = ""):
@@ -27,7 +27,7 @@ def test_five_wrong_passwords_lock_the_account_with_a_vietnamese_message(client,
     for _ in range(4):
         response = _login(client, "ldtbxh", "doan-sai")
         assert response.status_code == 200
-        assert "Đăng nhập tạm thời bị khóa" not in visible_text(response.content)
+        assert "Đăng nhập tạm thời bị khoá" not in visible_text(response.content)
     response = _login(client, "ldtbxh", "doan-sai")
     assert response.status_code == 429
     text = visible_text(response.content)

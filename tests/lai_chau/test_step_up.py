@@ -78,7 +78,7 @@ def test_wrong_confirmation_passwords_count_towards_the_lockout(client, submitte
         assert _sign(client, submitted, password="doan-sai").status_code == 200
     response = _sign(client, submitted, password="doan-sai")
     assert response.status_code == 429
-    assert "Đăng nhập tạm thời bị khóa vì nhập sai mật khẩu quá nhiều lần. Hãy thử lại sau 15 phút" in visible_text(
+    assert "Đăng nhập tạm thời bị khoá vì nhập sai mật khẩu quá nhiều lần. Hãy thử lại sau 15 phút" in visible_text(
         response.content
     )
     response = _sign(client, submitted, password=PASSWORD)

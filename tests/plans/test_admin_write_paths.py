@@ -9,12 +9,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import serializers
 
-from budgets.models import Allocation, Ceiling, FundingSource
+from budgets.models import Allocation, Ceiling, FundingSource, LineFunding
 from plans.lifecycle import plan_sign, plan_submit
 from plans.models import Duty, ImplementingUnit, LegalBasis, OrgUnit, Plan, PlanItem, Target
 from projects.models import SubProject
 from tests.adminforms import form_data
-from tests.factories import make_plan
+from tests.factories import make_plan, nstw, only_source
 from tests.pagetext import visible_text
 
 
@@ -33,6 +33,7 @@ def plan_state(plan: Plan) -> list:
         *PlanItem.objects.filter(plan=plan),
         *ImplementingUnit.objects.filter(item__plan=plan),
         *Target.objects.filter(item__plan=plan),
+        *LineFunding.objects.filter(item__plan=plan),
         *Allocation.objects.filter(item__plan=plan),
         *LegalBasis.objects.filter(plan=plan),
         *Duty.objects.filter(plan=plan),
@@ -62,12 +63,29 @@ def _posts(seed) -> dict:
     allocation = Allocation.objects.get(item=line2)
     health_centre = OrgUnit.objects.get(code="city-ttyt")
     sub_42 = SubProject.objects.get(code="4.2")
+    investment = FundingSource.objects.get(code="nstw-dau-tu")
     return {
         "plan change": (f"/quan-tri/plans/plan/{seed.pk}/change/", {"summary": "Trích yếu sửa trong trang quản trị"}),
-        "line change": (f"/quan-tri/plans/planitem/{line32.pk}/change/", {"amount": "300.000.000"}),
+        # The line's money is what it draws on each source: the inline of its page (fundings-N-amount).
+        "line change": (f"/quan-tri/plans/planitem/{line32.pk}/change/", {"fundings-0-amount": "300.000.000"}),
         "line add": (
             f"/quan-tri/plans/planitem/{line2.pk}/change/",
-            {"sub_project": str(sub_42.pk), "project": str(sub_42.project_id), "amount": "0", "_add_to": "planitem"},
+            {
+                "sub_project": str(sub_42.pk),
+                "project": str(sub_42.project_id),
+                "fundings-TOTAL_FORMS": "1",
+                "fundings-0-source": str(nstw().pk),
+                "fundings-0-amount": "0",
+                "_add_to": "planitem",
+            },
+        ),
+        "line funding change": (
+            f"/quan-tri/budgets/linefunding/{LineFunding.objects.get(item=line32).pk}/change/",
+            {"amount": "300.000.000"},
+        ),
+        "line funding add": (
+            f"/quan-tri/budgets/linefunding/{LineFunding.objects.get(item=line32).pk}/change/",
+            {"item": str(line2.pk), "source": str(investment.pk), "amount": "0", "_add_to": "linefunding"},
         ),
         "allocation change": (f"/quan-tri/budgets/allocation/{allocation.pk}/change/", {"amount": "500.000.000"}),
         "allocation add": (
@@ -81,20 +99,21 @@ def _prepare(client, seed, path: str) -> tuple[str, dict]:
     """Read the form while the plan is a draft; an "add" posts a copy of an existing row's form to the add page."""
     url, changes = _posts(seed)[path]
     add_to = changes.pop("_add_to", None)
-    data = _change_form(client, url, **changes)
-    if add_to:
-        app = "plans" if add_to == "planitem" else "budgets"
-        data = {k: v for k, v in data.items() if "-" not in k}  # the row alone, without its inlines
-        for prefix in ["implementing_units", "allocations", "targets"]:
-            data |= {f"{prefix}-TOTAL_FORMS": ["0"], f"{prefix}-INITIAL_FORMS": ["0"]}
-        url = f"/quan-tri/{app}/{add_to}/add/"
-    return url, data
+    if not add_to:
+        return url, _change_form(client, url, **changes)
+    app = "plans" if add_to == "planitem" else "budgets"
+    data = {k: v for k, v in _change_form(client, url).items() if "-" not in k}  # the row alone, without its inlines
+    for prefix in ["implementing_units", "fundings", "allocations", "targets"]:
+        data |= {f"{prefix}-TOTAL_FORMS": ["0"], f"{prefix}-INITIAL_FORMS": ["0"]}
+    return f"/quan-tri/{app}/{add_to}/add/", {**data, **{name: [value] for name, value in changes.items()}}
 
 
 WRITE_PATHS = [
     "plan change",
     "line change",
     "line add",
+    "line funding change",
+    "line funding add",
     "allocation change",
     "allocation add",
 ]
@@ -121,14 +140,23 @@ def test_each_admin_write_is_refused_on_a_signed_plan(admin_client, seed, staff_
 
 def _delete_posts(seed) -> dict:
     line2 = _line(seed, "2")
+    # A second source the line draws nothing on (with its ceiling, so that the plan can be signed): removing it
+    # breaks no rule on the draft.
+    investment = FundingSource.objects.get(code="nstw-dau-tu")
+    notified_by = Ceiling.objects.get(issuer_id=seed.issuer_id, year=seed.year).notified_by
+    Ceiling.objects.get_or_create(
+        issuer_id=seed.issuer_id, year=seed.year, source=investment, defaults={"amount": 0, "notified_by": notified_by}
+    )
+    unused, _created = LineFunding.objects.get_or_create(item=line2, source=investment, defaults={"amount": 0})
     return {
         "plan": f"/quan-tri/plans/plan/{seed.pk}/delete/",
         "planitem": f"/quan-tri/plans/planitem/{line2.pk}/delete/",
+        "linefunding": f"/quan-tri/budgets/linefunding/{unused.pk}/delete/",
         "allocation": f"/quan-tri/budgets/allocation/{Allocation.objects.get(item=line2).pk}/delete/",
     }
 
 
-@pytest.mark.parametrize("model", ["plan", "planitem", "allocation"])
+@pytest.mark.parametrize("model", ["plan", "planitem", "linefunding", "allocation"])
 def test_delete_and_bulk_delete_are_refused_on_a_signed_plan(admin_client, seed, staff_user, leader, model):
     url = _delete_posts(seed)[model]
     object_id = url.rstrip("/").split("/")[-2]
@@ -143,7 +171,7 @@ def test_delete_and_bulk_delete_are_refused_on_a_signed_plan(admin_client, seed,
     assert plan_state(seed) == before
 
 
-@pytest.mark.parametrize("model", ["planitem", "allocation"])
+@pytest.mark.parametrize("model", ["planitem", "linefunding", "allocation"])
 def test_delete_works_on_a_draft(admin_client, seed, model):
     url = _delete_posts(seed)[model]
     before = plan_state(seed)
@@ -201,7 +229,7 @@ def finance_admin(seed, finance_officer):
 
 
 @pytest.mark.parametrize("who", ["superuser", "finance"])
-@pytest.mark.parametrize("model", ["allocation", "ceiling", "planitem"])
+@pytest.mark.parametrize("model", ["allocation", "ceiling", "planitem", "linefunding"])
 def test_history_revert_form_never_saves(client, seed, staff_user, leader, finance_admin, who, model):
     """The reproduction: finance (view permission only) posted the revert form of a signed plan's allocation."""
     user = get_user_model().objects.create_superuser("qt", "q@x.vn", "x") if who == "superuser" else finance_admin
@@ -211,16 +239,23 @@ def test_history_revert_form_never_saves(client, seed, staff_user, leader, finan
         "allocation": Allocation.objects.get(item=line2),
         "ceiling": Ceiling.objects.get(),
         "planitem": line2,
+        "linefunding": LineFunding.objects.get(item=line2),
     }[model]
     app = "plans" if model == "planitem" else "budgets"
     record = obj.history.earliest("history_date")
     url = f"/quan-tri/{app}/{model}/{obj.pk}/history/{record.history_id}/"
     data = {k: v for k, v in form_data(client.get(url).content).items() if k != "csrfmiddlewaretoken"}
-    data["amount"] = ["999.000.000"] if model != "ceiling" else ["9.999.000.000"]
+    # What the revert would change: a line's money is in its fundings, so the line's own page changes its text.
+    typed = {"ceiling": {"amount": "9.999.000.000"}, "planitem": {"objective": "Mục tiêu sửa qua trang lịch sử"}}
+    data |= {name: [value] for name, value in typed.get(model, {"amount": "999.000.000"}).items()}
     _sign(seed, staff_user, leader)
-    before = plan_state(seed), type(obj).objects.get(pk=obj.pk).amount
+
+    def state():
+        return plan_state(seed), serializers.serialize("python", [type(obj).objects.get(pk=obj.pk)])
+
+    before = state()
     assert client.post(url, data).status_code == 403
-    assert (plan_state(seed), type(obj).objects.get(pk=obj.pk).amount) == before
+    assert state() == before
 
 
 @pytest.mark.parametrize(
@@ -229,6 +264,8 @@ def test_history_revert_form_never_saves(client, seed, staff_user, leader, finan
         "/quan-tri/plans/planitem/abc/change/",
         "/quan-tri/plans/plan/abc/change/",
         "/quan-tri/budgets/allocation/abc/delete/",
+        "/quan-tri/budgets/linefunding/abc/change/",
+        "/quan-tri/budgets/linefunding/x1/history/",
         "/quan-tri/plans/planitem/abc/history/",
         "/quan-tri/plans/planitem/{item}/history/abc/",
         "/quan-tri/budgets/ceiling/1x/change/",
@@ -240,15 +277,17 @@ def test_malformed_admin_ids_answer_404(admin_client, seed, url, method):
     assert getattr(admin_client, method)(url).status_code == 404
 
 
-@pytest.mark.parametrize("model", ["budgets/allocation", "plans/planitem"])
+@pytest.mark.parametrize("model", ["budgets/allocation", "budgets/linefunding", "plans/planitem"])
 def test_admin_money_fields_are_text_boxes_showing_vietnamese_notation(admin_client, seed, model):
     """Never <input type="number">: it shows "530.000.000" as empty and refuses the notation people type."""
     obj = {
         "budgets/allocation": lambda: Allocation.objects.get(item=_line(seed, "2")),
+        "budgets/linefunding": lambda: LineFunding.objects.get(item=_line(seed, "2")),
         "plans/planitem": lambda: _line(seed, "2"),
     }[model]()
     page = admin_client.get(f"/quan-tri/{model}/{obj.pk}/change/").content.decode()
-    box = next(tag for tag in page.split("<input") if 'name="amount"' in tag)
+    name = "fundings-0-amount" if model == "plans/planitem" else "amount"  # a line's money: its fundings inline
+    box = next(tag for tag in page.split("<input") if f'name="{name}"' in tag)
     assert 'type="text"' in box and 'inputmode="decimal"' in box
     assert f'value="{obj.amount:,}"'.replace(",", ".") in box
 
@@ -272,10 +311,10 @@ def test_every_admin_of_a_plan_or_reference_model_goes_through_the_guard():
         for model in registered
         if any(f.name in {"plan", "item"} and f.is_relation for f in model._meta.fields) or model is Plan
     }
-    assert plan_owned == {"plans.plan", "plans.planitem", "budgets.allocation"}
+    assert plan_owned == {"plans.plan", "plans.planitem", "budgets.linefunding", "budgets.allocation"}
 
 
-_GUARDED_BY_SIGNALS = {LegalBasis, Duty, ImplementingUnit, Target, Allocation, PlanItem}
+_GUARDED_BY_SIGNALS = {LegalBasis, Duty, ImplementingUnit, Target, LineFunding, Allocation, PlanItem}
 
 
 def test_an_allocation_from_another_source_cannot_hide_money_under_a_line(admin_client, seed):
@@ -283,7 +322,7 @@ def test_an_allocation_from_another_source_cannot_hide_money_under_a_line(admin_
     from budgets.checks import check_plan
 
     line2 = _line(seed, "2")
-    other_source = FundingSource.objects.exclude(pk=line2.source_id).first()
+    other_source = FundingSource.objects.exclude(pk=only_source(line2)).first()
     data = _change_form(admin_client, "/quan-tri/budgets/allocation/add/")
     data |= {
         "item": [str(line2.pk)],
@@ -293,7 +332,9 @@ def test_an_allocation_from_another_source_cannot_hide_money_under_a_line(admin_
     }
     before = plan_state(seed)
     response = admin_client.post("/quan-tri/budgets/allocation/add/", data, follow=True)
-    assert "không phải nguồn vốn của nội dung" in visible_text(response.content)
+    text = visible_text(response.content)
+    assert "Chưa lưu: các thay đổi sẽ vi phạm quy tắc kinh phí." in text
+    assert f"Nội dung 2: khoản phân bổ 999.000.000.000 đồng cho UBND xã Sùng Phài lấy từ {other_source.name}" in text
     assert plan_state(seed) == before
     Allocation.objects.bulk_create(  # past the admin: the checks still see it and signing is refused
         [Allocation(item=line2, unit=OrgUnit.objects.get(code="city-ttyt"), source=other_source, amount=1)]

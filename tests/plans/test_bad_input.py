@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from budgets.history import plan_budget_history
-from budgets.models import Allocation
+from budgets.models import Allocation, LineFunding
 from plans.models import Plan, PlanItem
 from projects.models import Project, SubProject
 from tests.pagetext import visible_text
@@ -17,9 +17,11 @@ def admin_client(client, seed):
     return client
 
 
-def _item_form(seed, **overrides) -> dict:
-    """The admin's change form for line 7.2 as the browser would post it, with some fields changed."""
+def _item_form(seed, *, amount: str = "22.000.000", **overrides) -> dict:
+    """The admin's change form for line 7.2 as the browser would post it, with some fields changed; `amount` is typed
+    in the box of its one funding source (the inline of the line's page)."""
     item = PlanItem.objects.get(plan=seed, sub_project__code="7.2")
+    funding = LineFunding.objects.get(item=item)
     data = {
         "plan": seed.pk,
         "position": item.position,
@@ -31,9 +33,13 @@ def _item_form(seed, **overrides) -> dict:
         "activities_intro": item.activities_intro,
         "activities": item.activities,
         "outputs": item.outputs,
-        "amount": "22.000.000",
-        "source": item.source_id,
         "units_label": item.units_label,
+        "fundings-TOTAL_FORMS": "1",
+        "fundings-INITIAL_FORMS": "1",
+        "fundings-0-id": funding.pk,
+        "fundings-0-item": item.pk,
+        "fundings-0-source": funding.source_id,
+        "fundings-0-amount": amount,
     }
     for prefix in ["implementing_units", "allocations", "targets"]:
         data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
@@ -125,7 +131,7 @@ def test_sub_project_of_another_project_is_refused(admin_client, seed):
 
 def test_duplicate_line_is_refused(admin_client, seed):
     count = PlanItem.objects.count()
-    _, data = _item_form(seed, amount="1.000.000")
+    _, data = _item_form(seed, **{"fundings-TOTAL_FORMS": "0", "fundings-INITIAL_FORMS": "0"})
     response = admin_client.post("/quan-tri/plans/planitem/add/", data)
     assert "mỗi mã dự án, tiểu dự án chỉ xuất hiện một lần trong một kế hoạch" in visible_text(response.content)
     assert PlanItem.objects.count() == count
@@ -161,7 +167,7 @@ def test_allocation_amount_typed_badly_in_the_inline_changes_nothing(admin_clien
         "allocations-0-unit": allocation.unit_id,
         "allocations-0-source": allocation.source_id,
         "allocations-0-amount": "-1",
-        "amount": "10.000.000",
+        "fundings-0-amount": "10.000.000",
     }
     response = admin_client.post(f"/quan-tri/plans/planitem/{item.pk}/change/", data)
     assert "Số tiền không được âm." in visible_text(response.content)
@@ -169,7 +175,7 @@ def test_allocation_amount_typed_badly_in_the_inline_changes_nothing(admin_clien
     assert PlanItem.objects.get(pk=item.pk).amount == 22_000_000  # the line's own change was not saved either
 
 
-@pytest.mark.parametrize("model_field", ["planitem", "allocation", "ceiling"])
+@pytest.mark.parametrize("model_field", ["linefunding", "allocation", "ceiling"])
 def test_database_refuses_negative_amounts_whatever_path_writes_them(seed, model_field):
     from django.db import IntegrityError, transaction
 
@@ -177,7 +183,7 @@ def test_database_refuses_negative_amounts_whatever_path_writes_them(seed, model
 
     item = PlanItem.objects.get(plan=seed, sub_project__code="7.2")
     queryset = {
-        "planitem": PlanItem.objects.filter(pk=item.pk),
+        "linefunding": LineFunding.objects.filter(item=item),
         "allocation": Allocation.objects.filter(item=item),
         "ceiling": Ceiling.objects.filter(issuer_id=seed.issuer_id, year=seed.year),
     }[model_field]

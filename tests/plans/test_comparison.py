@@ -11,13 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from beneficiaries.models import TargetGroup
-from budgets.models import Allocation
+from budgets.models import Allocation, LineFunding
 from budgets.services import BudgetEdit, budget_apply
 from plans.comparison import compare_plans, text_changes, word_diff
 from plans.lifecycle import plan_amend, plan_sign, plan_submit
 from plans.models import Duty, ImplementingUnit, LegalBasis, OrgUnit, Plan, PlanItem, Target
 from projects.models import SubProject
-from tests.factories import make_plan
+from tests.factories import add_line, make_plan, only_source
 from tests.pagetext import visible_text
 
 SECTIONS = [
@@ -41,7 +41,10 @@ def amendment(seed, staff_user, leader):
     """A draft amendment of the signed 2024 plan whose line 3.2 was split 171 / 171 between its two units."""
     line = seed.items.get(sub_project__code="3.2")
     units = {iu.unit.name: iu.unit for iu in line.implementing_units.select_related("unit")}
-    edit = BudgetEdit(allocations={(line.pk, units[VP].pk): 171_000_000, (line.pk, units[TTYT].pk): 171_000_000})
+    source = only_source(line)
+    edit = BudgetEdit(
+        allocations={(line.pk, units[VP].pk, source): 171_000_000, (line.pk, units[TTYT].pk, source): 171_000_000}
+    )
     budget_apply(plan=seed, edit=edit, by=staff_user, reason="editor")
     plan_submit(plan=seed, by=staff_user)
     plan_sign(plan=seed, by=leader)
@@ -65,7 +68,10 @@ def _section_text(html: str, key: str) -> str:
 def test_moving_100_million_between_the_two_units_of_3_2_shows_both_units(client, amendment, staff_user):
     line = _line(amendment, "3.2")
     units = {iu.unit.name: iu.unit for iu in line.implementing_units.select_related("unit")}
-    edit = BudgetEdit(allocations={(line.pk, units[VP].pk): 271_000_000, (line.pk, units[TTYT].pk): 71_000_000})
+    source = only_source(line)
+    edit = BudgetEdit(
+        allocations={(line.pk, units[VP].pk, source): 271_000_000, (line.pk, units[TTYT].pk, source): 71_000_000}
+    )
     budget_apply(plan=amendment, edit=edit, by=staff_user, reason="editor")
     text = _section_text(_page(client, staff_user, amendment), "noi-dung")
     assert "3.2 Cải thiện dinh dưỡng nội dung thay đổi" in text
@@ -93,21 +99,21 @@ def _drop_line(plan):
 def _add_line(plan):
     template = _line(plan, "4.3")
     sub = SubProject.objects.get(code="4.2")
-    item = PlanItem.objects.create(
-        plan=plan,
+    item = add_line(
+        plan,
+        amount=5_000_000,
+        source=template.sources[0],
         position=99,
         project=sub.project,
         sub_project=sub,
         objective="Hỗ trợ người lao động đi làm việc ở nước ngoài",
         activities="Tư vấn",
-        amount=5_000_000,
-        source=template.source,
     )
     ImplementingUnit.objects.create(item=item, unit=OrgUnit.objects.get(code="city-ldtbxh"))
 
 
 def _line_amount(plan):
-    PlanItem.objects.filter(pk=_line(plan, "2").pk).update(amount=540_000_000)
+    LineFunding.objects.filter(item=_line(plan, "2")).update(amount=540_000_000)
 
 
 def _update(**fields):

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from budgets.models import Allocation, FundingSource
+from budgets.models import Allocation, FundingSource, LineFunding
 from plans.completeness import missing, plan_checklist, problems
 from plans.lifecycle import plan_sign, plan_submit
 from plans.models import ImplementingUnit, Plan, PlanItem, PlanTransition, SignedDocument
@@ -25,7 +25,7 @@ def _without_ceiling(plan: Plan) -> None:
     live)."""
     other = FundingSource.objects.get(code="nsdp-su-nghiep")
     line = _first_line(plan)
-    PlanItem.objects.filter(pk=line.pk).update(source=other)
+    LineFunding.objects.filter(item=line).update(source=other)
     Allocation.objects.filter(item=line).update(source=other)
 
 
@@ -37,12 +37,12 @@ def _without_units(plan: Plan) -> None:
 
 def _over_ceiling(plan: Plan) -> None:
     line = _first_line(plan)
-    PlanItem.objects.filter(pk=line.pk).update(amount=line.amount + 5_000_000)
+    LineFunding.objects.filter(item=line).update(amount=line.amount + 5_000_000)
 
 
 def _without_amounts(plan: Plan) -> None:
     """A copied year's plan: lines and units in place, no amount yet (0 đồng)."""
-    PlanItem.objects.filter(plan=plan).update(amount=0)
+    LineFunding.objects.filter(item__plan=plan).update(amount=0)
     Allocation.objects.filter(item__plan=plan).update(amount=0)
 
 
@@ -80,7 +80,7 @@ def _state(plan: Plan) -> tuple:
         Plan.objects.get(pk=plan.pk).status,
         PlanTransition.objects.filter(plan=plan).count(),
         SignedDocument.objects.filter(plan=plan).exists(),
-        sorted(PlanItem.objects.filter(plan=plan).values_list("pk", "amount")),
+        sorted(LineFunding.objects.filter(item__plan=plan).values_list("item_id", "source_id", "amount")),
     )
 
 
@@ -188,7 +188,7 @@ def test_leadership_sees_why_a_submitted_plan_cannot_be_signed(client, seed, lea
 def test_the_checklist_names_the_lines_without_amount_and_links_to_the_allocation_editor(client, seed, staff_user):
     plan = make_plan(lines=3, units_per_line=1)
     second = plan.items.order_by("position")[1]
-    PlanItem.objects.filter(pk=second.pk).update(amount=0)
+    LineFunding.objects.filter(item=second).update(amount=0)
     Allocation.objects.filter(item=second).update(amount=0)
     client.force_login(staff_user)
     html = client.get(plan.get_absolute_url()).content.decode()

@@ -9,13 +9,13 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.utils import timezone
 
-from budgets.models import FundingSource
+from budgets.models import LineFunding
 from plans.document import issuer_header
-from plans.models import Duty, ImplementingUnit, OrgUnit, Plan, PlanItem, SignedDocument
+from plans.models import Duty, ImplementingUnit, OrgUnit, Plan, SignedDocument
 from plans.pdf import render_plan_pdf
 from plans.snapshot import take_snapshot
 from projects.models import SubProject
-from tests.factories import make_plan_shell
+from tests.factories import add_line, make_plan_shell
 from tests.pagetext import visible_text
 from tests.pdflayout import A4_WIDTH, MM, layout, pages, run_starting
 
@@ -129,19 +129,10 @@ def _sparse_plan(number: int = 9700, **text) -> Plan:
     and no amount, a line with an amount and units but no objective, a duty without tasks, no funding statement,
     no recipients, no signer."""
     plan, project = make_plan_shell(number=number, requirements="Yêu cầu một", time_frame="Năm 2026", **text)
-    source = FundingSource.objects.get(code="nstw-su-nghiep")
     unit = OrgUnit.objects.get(code="commune-sung-phai")
     for position, (objective, amount) in enumerate([("Chỉ có mục tiêu", 0), ("", 20_000_000)], start=1):
         sub, _ = SubProject.objects.get_or_create(project=project, code=f"9.{position}", defaults={"name": "Thử"})
-        item = PlanItem.objects.create(
-            plan=plan,
-            position=position,
-            project=project,
-            sub_project=sub,
-            objective=objective,
-            amount=amount,
-            source=source,
-        )
+        item = add_line(plan, amount=amount, position=position, project=project, sub_project=sub, objective=objective)
         if amount:
             ImplementingUnit.objects.create(item=item, unit=unit)
     Duty.objects.create(plan=plan, position=1, assignee="Đơn vị không có nhiệm vụ", tasks="")
@@ -197,7 +188,7 @@ def test_a_half_filled_plan_prints_nothing_empty_in_its_pdf(seed):
 
 def test_without_amounts_there_is_no_funding_section_and_no_appendix(client, seed, staff_user):
     plan = _sparse_plan()
-    PlanItem.objects.filter(plan=plan).update(amount=0)
+    LineFunding.objects.filter(item__plan=plan).update(amount=0)
     text = _pdf_text(_pdf(plan))
     assert "KINH PHÍ THỰC HIỆN" not in text and "PHỤ LỤC" not in text and "Bằng chữ" not in text
     assert "IV. TỔ CHỨC THỰC HIỆN" in text

@@ -13,7 +13,7 @@ from django.db.models import ProtectedError
 from django.urls import reverse
 
 from beneficiaries.models import TargetGroup
-from budgets.models import Allocation, Ceiling
+from budgets.models import Allocation, Ceiling, FundingSource, LineFunding
 from budgets.selectors import ceilings_for
 from plans.guard import PlanFrozen
 from plans.lifecycle import plan_amend, plan_sign, plan_submit
@@ -29,6 +29,7 @@ from plans.models import (
     Target,
 )
 from projects.models import SubProject
+from tests.factories import nstw, only_source
 from tests.pagetext import visible_text
 
 on_postgresql = pytest.mark.skipif(
@@ -53,18 +54,16 @@ def _line(plan, code):
 ORM_WRITES = {
     "plan text": lambda p: Plan.objects.get(pk=p.pk).save(),
     "plan delete": lambda p: Plan.objects.get(pk=p.pk).delete(),
-    "line amount": lambda p: _save(_line(p, "3.2"), amount=1),
+    "line amount": lambda p: _save(LineFunding.objects.get(item=_line(p, "3.2")), amount=1),
+    "line source added": lambda p: LineFunding.objects.create(item=_line(p, "3.2"), source=_other_source(), amount=0),
+    "line source removed": lambda p: LineFunding.objects.get(item=_line(p, "3.2")).delete(),
     "line added": lambda p: PlanItem.objects.create(
-        plan=p,
-        project=_line(p, "4.3").project,
-        sub_project=SubProject.objects.get(code="4.2"),
-        amount=0,
-        source=_line(p, "4.3").source,
+        plan=p, project=_line(p, "4.3").project, sub_project=SubProject.objects.get(code="4.2")
     ),
     "line deleted": lambda p: _line(p, "7.2").delete(),
     "allocation amount": lambda p: _save(Allocation.objects.filter(item__plan=p).first(), amount=1),
     "allocation added": lambda p: Allocation.objects.create(
-        item=_line(p, "3.2"), unit=OrgUnit.objects.get(code="city-ttyt"), source=_line(p, "3.2").source, amount=1
+        item=_line(p, "3.2"), unit=OrgUnit.objects.get(code="city-ttyt"), source=nstw(), amount=1
     ),
     "allocation deleted": lambda p: Allocation.objects.filter(item__plan=p).first().delete(),
     "implementing unit": lambda p: ImplementingUnit.objects.filter(item__plan=p).first().delete(),
@@ -83,6 +82,10 @@ ORM_WRITES = {
 }
 
 
+def _other_source() -> FundingSource:
+    return FundingSource.objects.exclude(pk=nstw().pk).order_by("code").first()
+
+
 def _save(obj, **changes):
     for name, value in changes.items():
         setattr(obj, name, value)
@@ -92,7 +95,11 @@ def _save(obj, **changes):
 def _state(plan) -> list:
     from tests.plans.test_admin_write_paths import plan_state
 
-    return [plan_state(plan), list(SignedDocument.objects.filter(plan=plan).values_list("sha256", "pdf"))]
+    return [
+        plan_state(plan),
+        sorted(LineFunding.objects.filter(item__plan=plan).values_list("pk", "item_id", "source_id", "amount")),
+        list(SignedDocument.objects.filter(plan=plan).values_list("sha256", "pdf")),
+    ]
 
 
 @pytest.mark.parametrize("write", ORM_WRITES)
@@ -125,7 +132,10 @@ RAW_WRITES = {
     "un-sign": lambda p: Plan.objects.filter(pk=p.pk).update(status="draft"),
     "retitle": lambda p: Plan.objects.filter(pk=p.pk).update(summary="Khác"),
     "delete plan": lambda p: Plan.objects.filter(pk=p.pk)._raw_delete(connection.alias),
-    "line amount": lambda p: PlanItem.objects.filter(plan=p).update(amount=1),
+    "line amount": lambda p: LineFunding.objects.filter(item__plan=p).update(amount=1),
+    "line source moved": lambda p: LineFunding.objects.filter(item__plan=p).update(source=_other_source()),
+    "line source removed": lambda p: LineFunding.objects.filter(item__plan=p)._raw_delete(connection.alias),
+    "line source added": lambda p: _raw_insert_funding(_line(p, "3.2")),
     "line moved out": lambda p: PlanItem.objects.filter(plan=p).update(position=99),
     "allocations": lambda p: Allocation.objects.filter(item__plan=p).update(amount=999_000_000),
     "units": lambda p: ImplementingUnit.objects.filter(item__plan=p)._raw_delete(connection.alias),
@@ -144,6 +154,14 @@ RAW_WRITES = {
 }
 
 
+def _raw_insert_funding(item) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO budgets_linefunding (item_id, source_id, amount) VALUES (%s, %s, 0)",
+            [item.pk, _other_source().pk],
+        )
+
+
 @on_postgresql
 @pytest.mark.parametrize("write", RAW_WRITES)
 def test_the_database_refuses_writes_to_a_signed_plan_whatever_client_sends_them(signed, write):
@@ -155,7 +173,7 @@ def test_the_database_refuses_writes_to_a_signed_plan_whatever_client_sends_them
 
 @on_postgresql
 def test_the_database_lets_drafts_change_and_a_submitted_plan_move_on(seed, staff_user):
-    assert PlanItem.objects.filter(plan=seed, sub_project__code="3.2").update(amount=300_000_000) == 1
+    assert LineFunding.objects.filter(item__plan=seed, item__sub_project__code="3.2").update(amount=300_000_000) == 1
     assert Plan.objects.filter(pk=seed.pk).update(summary="Trích yếu mới") == 1
     plan_submit(plan=seed, by=staff_user)
     with _refused_by_the_database():
@@ -278,12 +296,14 @@ def test_history_keeps_the_name_of_a_deleted_account(client, seed):
 
     user = get_user_model().objects.create_user("tam", password="x", first_name="Nguyễn", last_name="Văn Tâm")
     item = _line(seed, "3.2")
-    budget_apply(plan=seed, edit=BudgetEdit(line_amounts={item.pk: 300_000_000}), by=user, reason="editor")
+    edit = BudgetEdit(line_amounts={(item.pk, only_source(item)): 300_000_000})
+    budget_apply(plan=seed, edit=edit, by=user, reason="editor")
     user.delete()
     change = next(c for c in plan_budget_history(seed) if c.line == "3.2" and c.new == 300_000_000)
     assert change.user == "Nguyễn Văn Tâm"
     client.force_login(get_user_model().objects.create_superuser("qt", "q@x.vn", "x"))
-    page = visible_text(client.get(f"/quan-tri/plans/planitem/{item.pk}/history/").content)
+    funding = LineFunding.objects.get(item=item)
+    page = visible_text(client.get(f"/quan-tri/budgets/linefunding/{funding.pk}/history/").content)
     assert "Người thay đổi" in page and "Nguyễn Văn Tâm" in page and "Sửa" in page
 
 
@@ -315,6 +335,7 @@ def test_an_amendment_copies_every_field_target_groups_included(signed, staff_us
         (Duty.objects.filter(plan=signed), Duty.objects.filter(plan=amendment)),
         (Target.objects.filter(item__plan=signed), Target.objects.filter(item__plan=amendment)),
         (ImplementingUnit.objects.filter(item__plan=signed), ImplementingUnit.objects.filter(item__plan=amendment)),
+        (LineFunding.objects.filter(item__plan=signed), LineFunding.objects.filter(item__plan=amendment)),
         (Allocation.objects.filter(item__plan=signed), Allocation.objects.filter(item__plan=amendment)),
     ]
     for originals, copies in pairs:
@@ -370,7 +391,7 @@ def test_the_database_refuses_rows_added_to_a_signed_plan(signed, insert):
         if insert == "allocation":
             cursor.execute(
                 "INSERT INTO budgets_allocation (item_id, unit_id, source_id, amount) VALUES (%s, %s, %s, %s)",
-                [line.pk, unit.pk, line.source_id, 400_000_000],
+                [line.pk, unit.pk, only_source(line), 400_000_000],
             )
         elif insert == "target group link":
             group = TargetGroup.objects.exclude(plan_items=line).first()
@@ -381,8 +402,8 @@ def test_the_database_refuses_rows_added_to_a_signed_plan(signed, insert):
         elif insert == "line":
             cursor.execute(
                 "INSERT INTO plans_planitem (plan_id, position, project_id, sub_project_id, objective, beneficiaries,"
-                " activities_label, activities_intro, activities, outputs, amount, source_id, units_label)"
-                " SELECT plan_id, 99, project_id, NULL, '', '', '', '', '', '', 1, source_id, '' FROM plans_planitem"
+                " activities_label, activities_intro, activities, outputs, units_label)"
+                " SELECT plan_id, 99, project_id, NULL, '', '', '', '', '', '', '' FROM plans_planitem"
                 " WHERE id = %s",
                 [line.pk],
             )
@@ -411,10 +432,10 @@ def test_loaddata_cannot_overwrite_a_signed_plan(signed, tmp_path):
     """A fixture naming existing rows is a write like any other: it may add new rows, never rewrite frozen ones."""
     from django.core import serializers
 
-    line = _line(signed, "3.2")
-    line.amount = 1
+    funding = LineFunding.objects.get(item=_line(signed, "3.2"))
+    funding.amount = 1
     fixture = tmp_path / "forged.json"
-    fixture.write_text(serializers.serialize("json", [line]), encoding="utf-8")
+    fixture.write_text(serializers.serialize("json", [funding]), encoding="utf-8")
     before = _state(signed)
     with pytest.raises(PlanFrozen):
         call_command("loaddata", str(fixture), verbosity=0)

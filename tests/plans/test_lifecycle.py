@@ -12,11 +12,11 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from budgets.models import Allocation
+from budgets.models import Allocation, LineFunding
 from budgets.services import BudgetEdit, budget_apply
 from plans.lifecycle import plan_amend, plan_sign, plan_submit
 from plans.models import Plan, PlanItem, PlanTransition, SignedDocument
-from tests.factories import ceilings_of
+from tests.factories import ceilings_of, only_source
 from tests.pagetext import visible_text
 
 # Unit officers do not see drafts or submitted plans at all (404): tests/test_permission_matrix.py covers them.
@@ -98,12 +98,14 @@ def test_a_signed_plan_cannot_be_changed_through_any_path(client, seed, staff_us
     plan_sign(plan=seed, by=leader)
     item = PlanItem.objects.get(plan=seed, sub_project__code="7.2")
     with pytest.raises(Exception, match="không còn là dự thảo"):
-        budget_apply(plan=seed, edit=BudgetEdit(line_amounts={item.pk: 1}), by=staff_user, reason="editor")
+        edit = BudgetEdit(line_amounts={(item.pk, only_source(item)): 1})
+        budget_apply(plan=seed, edit=edit, by=staff_user, reason="editor")
     admin = get_user_model().objects.create_superuser("quantri", "qt@example.vn", "x")
     client.force_login(admin)
     for url in [
         f"/quan-tri/plans/planitem/{item.pk}/change/",
         f"/quan-tri/plans/plan/{seed.pk}/change/",
+        f"/quan-tri/budgets/linefunding/{LineFunding.objects.get(item=item).pk}/change/",
         f"/quan-tri/budgets/allocation/{Allocation.objects.get(item=item).pk}/change/",
     ]:
         assert client.post(url, {"amount": "1"}).status_code == 403
@@ -128,8 +130,8 @@ def test_amendment_starts_as_a_copy_with_its_own_number_and_shows_what_changed(c
         "draft",
         datetime.date(2024, 6, 20),
     )
-    assert sorted(amendment.items.values_list("amount", flat=True)) == sorted(
-        seed.items.values_list("amount", flat=True)
+    assert sorted(LineFunding.objects.filter(item__plan=amendment).values_list("source_id", "amount")) == sorted(
+        LineFunding.objects.filter(item__plan=seed).values_list("source_id", "amount")
     )
     assert amendment.legal_bases.count() == 2 and amendment.duties.count() == 3
     assert list(ceilings_of(amendment)) == list(ceilings_of(seed))  # the issuer's for the year, not copied
@@ -142,8 +144,11 @@ def test_amendment_starts_as_a_copy_with_its_own_number_and_shows_what_changed(c
         by=staff_user,
         reason="editor",
         edit=BudgetEdit(
-            line_amounts={line_7_2.pk: 12_000_000, line_2.pk: 540_000_000},
-            allocations={(line_7_2.pk, unit.pk): 12_000_000},
+            line_amounts={
+                (line_7_2.pk, only_source(line_7_2)): 12_000_000,
+                (line_2.pk, only_source(line_2)): 540_000_000,
+            },
+            allocations={(line_7_2.pk, unit.pk, only_source(line_7_2)): 12_000_000},
         ),
     )
     Plan.objects.filter(pk=amendment.pk).update(summary=amendment.summary + " (điều chỉnh)")

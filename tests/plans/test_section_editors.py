@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from budgets.history import REASON_PLAN_EDITOR, REASON_SEED
-from budgets.models import Allocation
+from budgets.models import Allocation, FundingSource, LineFunding
 from plans import editing
 from plans.editing import SECTIONS, StaleSection
 from plans.guard import PlanFrozen
@@ -21,7 +21,7 @@ from plans.lifecycle import plan_sign, plan_submit
 from plans.models import DocumentReference, Duty, ImplementingUnit, LegalBasis, OrgUnit, Plan, PlanItem, Target
 from projects.models import SubProject
 from tests.adminforms import form_data
-from tests.factories import make_plan, make_user
+from tests.factories import make_plan, make_user, nstw, only_source
 from tests.pagetext import visible_text
 
 
@@ -55,8 +55,12 @@ def _state(plan: Plan) -> tuple:
         list(PlanItem.objects.filter(plan=plan).values_list("pk", "position", "title", "objective", "activities")),
         list(Target.objects.filter(item__plan=plan).values_list("pk", "description", "quantity")),
         list(ImplementingUnit.objects.filter(item__plan=plan).values_list("item", "unit")),
-        list(Allocation.objects.filter(item__plan=plan).values_list("item", "unit", "amount")),
-        sum(model.history.count() for model in (Plan, LegalBasis, Duty, PlanItem, Target, ImplementingUnit)),
+        list(LineFunding.objects.filter(item__plan=plan).values_list("item", "source", "amount")),
+        list(Allocation.objects.filter(item__plan=plan).values_list("item", "unit", "source", "amount")),
+        sum(
+            model.history.count()
+            for model in (Plan, LegalBasis, Duty, PlanItem, Target, ImplementingUnit, LineFunding, Allocation)
+        ),
     )
 
 
@@ -388,8 +392,15 @@ def test_a_line_is_added_from_the_catalogue_in_catalogue_order(client, seed, sta
     assert response.status_code == 302 and response["Location"] == _url("plan_line_edit", seed, item.pk)
     assert (item.sub_project, item.amount, item.title, item.name) == (sub, 0, "", sub.name)
     assert [i.code for i in seed.items.all()] == ["2", "3.1", "3.2", "4.1", "4.3", "6.2", "7.1", "7.2"]
-    record = _last_record(PlanItem, id=item.pk)
-    assert (record.history_type, record.history_user, record.history_change_reason) == ("+", staff, REASON_PLAN_EDITOR)
+    for model, filters in [(PlanItem, {"id": item.pk}), (LineFunding, {"item_id": item.pk})]:
+        record = _last_record(model, **filters)
+        assert (record.history_type, record.history_user, record.history_change_reason) == (
+            "+",
+            staff,
+            REASON_PLAN_EDITOR,
+        ), model
+    # It draws 0 đồng on the source offered first: the one the plan's lines already use.
+    assert [(f.source, f.amount) for f in item.fundings.all()] == [(nstw(), 0)]
     # The same line twice: refused.
     again = client.post(url, data)
     assert again.status_code == 200 and seed.items.count() == 8
@@ -532,13 +543,16 @@ def test_a_line_is_removed_after_a_confirmation_page_with_its_money(client, seed
     text = _text(page)
     assert "Bỏ nội dung 2?" in text and "kinh phí 530.000.000 đồng" in text
     assert "1 khoản phân bổ, tổng cộng 530.000.000 đồng" in text
+    assert "Ngân sách Trung ương" not in text  # one source in the plan: no breakdown, as before
     assert PlanItem.objects.filter(pk=line.pk).exists()  # nothing removed by looking
     response = client.post(url, form_data(page.content, "line-remove-form"))
     assert response.status_code == 302 and response["Location"] == _url("plan_edit_lines", seed)
     assert not PlanItem.objects.filter(pk=line.pk).exists()
     assert not Allocation.objects.filter(item_id=line.pk).exists()
+    assert not LineFunding.objects.filter(item_id=line.pk).exists()
     for model, filters in [
         (PlanItem, {"id": line.pk}),
+        (LineFunding, {"item_id": line.pk}),
         (Allocation, {"item_id": line.pk}),
         (ImplementingUnit, {"item_id": line.pk}),
     ]:
@@ -617,9 +631,11 @@ def _sized_plan(number: int, lines: int, units: int) -> Plan:
         basis = LegalBasis.objects.create(plan=plan, position=position, text=f"Căn cứ {position};")
         basis.references.add(document)
         Duty.objects.create(plan=plan, position=position, assignee=f"Đơn vị {position}", tasks="Thực hiện.")
+    investment = FundingSource.objects.get(code="nstw-dau-tu")
     for item in plan.items.all():
         for position in range(units):
             Target.objects.create(item=item, position=position, description="Chỉ tiêu", quantity=5, measure="người")
+        LineFunding.objects.create(item=item, source=investment, amount=1_000_000)  # pages break money down by source
     return plan
 
 
@@ -898,7 +914,10 @@ def test_a_removal_confirmed_on_a_page_showing_other_money_is_refused(client, se
     allocation = line.allocations.get()
     budget_apply(  # the allocation editor, between the confirmation page and the click
         plan=seed,
-        edit=BudgetEdit(line_amounts={line.pk: 500_000_000}, allocations={(line.pk, allocation.unit_id): 500_000_000}),
+        edit=BudgetEdit(
+            line_amounts={(line.pk, only_source(line)): 500_000_000},
+            allocations={(line.pk, allocation.unit_id, allocation.source_id): 500_000_000},
+        ),
         by=other_staff,
         reason="editor",
     )
@@ -911,3 +930,98 @@ def test_a_removal_confirmed_on_a_page_showing_other_money_is_refused(client, se
     assert Allocation.objects.get(pk=allocation.pk).amount == 500_000_000
     again = client.post(url, form_data(response.content, "line-remove-form"))
     assert again.status_code == 302 and not PlanItem.objects.filter(pk=line.pk).exists()
+
+
+# --- several funding sources (issue 8, design.md §13) ----------------------------------------------------------------
+
+INVESTMENT = "Ngân sách Trung ương - vốn đầu tư"
+
+
+def _second_source(seed, who, *, line_amount: int, allocated: int) -> PlanItem:
+    """Line 2 draws also on NSTW đầu tư, its unit gets `allocated` of it: as the allocation editor's service does."""
+    from budgets.models import Ceiling
+    from budgets.services import BudgetEdit, budget_apply
+
+    investment = FundingSource.objects.get(code="nstw-dau-tu")
+    ceiling = Ceiling.objects.get(issuer_id=seed.issuer_id, year=seed.year)
+    Ceiling.objects.get_or_create(
+        issuer_id=seed.issuer_id,
+        year=seed.year,
+        source=investment,
+        defaults={"amount": 300_000_000, "notified_by": ceiling.notified_by},
+    )
+    line = _line(seed, "2")
+    unit = line.allocations.get().unit_id
+    budget_apply(
+        plan=seed,
+        edit=BudgetEdit(
+            line_amounts={(line.pk, investment.pk): line_amount},
+            allocations={(line.pk, unit, investment.pk): allocated},
+        ),
+        by=who,
+        reason="editor",
+    )
+    return line
+
+
+def test_the_line_pages_show_the_money_per_source_when_the_plan_draws_on_several(client, seed, staff):
+    line = _second_source(seed, staff, line_amount=200_000_000, allocated=50_000_000)
+    edit = _text(client.get(_url("plan_line_edit", seed, line.pk)))
+    assert "Kinh phí: 730 triệu đồng, sửa ở trang phân bổ." in edit
+    assert f"Theo nguồn vốn: {INVESTMENT} 200 triệu đồng; Ngân sách Trung ương - vốn sự nghiệp 530 triệu đồng." in edit
+    one_source = _text(client.get(_url("plan_line_edit", seed, _line(seed, "4.1").pk)))
+    assert "Theo nguồn vốn: Ngân sách Trung ương - vốn sự nghiệp 685 triệu đồng." in one_source  # which source it is
+    remove = _text(client.get(_url("plan_line_remove", seed, line.pk)))
+    assert "kinh phí 730.000.000 đồng" in remove
+    assert f"{INVESTMENT}: 200.000.000 đồng (1 khoản phân bổ, tổng cộng 50.000.000 đồng)" in remove
+    assert (
+        "Ngân sách Trung ương - vốn sự nghiệp: 530.000.000 đồng (1 khoản phân bổ, tổng cộng 530.000.000 đồng)" in remove
+    )
+    assert "2 khoản phân bổ, tổng cộng 580.000.000 đồng" in remove
+
+
+def test_the_line_pages_of_a_plan_with_one_source_read_as_before(client, seed, staff):
+    line = _line(seed, "2")
+    edit = _text(client.get(_url("plan_line_edit", seed, line.pk)))
+    assert "Kinh phí: 530 triệu đồng, sửa ở trang phân bổ." in edit
+    assert "Theo nguồn vốn" not in edit and "Ngân sách Trung ương" not in edit
+
+
+def test_a_line_removed_with_two_sources_takes_both_and_their_allocations_into_the_history(client, seed, staff):
+    line = _second_source(seed, staff, line_amount=200_000_000, allocated=50_000_000)
+    url = _url("plan_line_remove", seed, line.pk)
+    response = client.post(url, form_data(client.get(url).content, "line-remove-form"))
+    assert response.status_code == 302
+    assert not LineFunding.objects.filter(item_id=line.pk).exists()
+    removed = LineFunding.history.filter(item_id=line.pk, history_type="-")
+    assert sorted((r.source.code, r.amount, r.history_user, r.history_change_reason) for r in removed) == [
+        ("nstw-dau-tu", 200_000_000, staff, REASON_PLAN_EDITOR),
+        ("nstw-su-nghiep", 530_000_000, staff, REASON_PLAN_EDITOR),
+    ]
+
+
+def test_a_removal_confirmed_before_someone_added_a_source_to_the_line_is_refused(client, seed, staff, other_staff):
+    """line_state counts the line's fundings: a source added (even at 0 đồng) after the page was shown is news."""
+    line = _line(seed, "2")
+    url = _url("plan_line_remove", seed, line.pk)
+    page = client.get(url)
+    _second_source(seed, other_staff, line_amount=0, allocated=None)
+    before = _state(seed)
+    response = client.post(url, form_data(page.content, "line-remove-form"))
+    text = _text(response)
+    assert response.status_code == 200 and STALE in text and "Lò Thị Mai" in text
+    assert f"2 – số tiền (thêm): {INVESTMENT}: 0 đồng" in text  # what changed, from LineFunding's history
+    assert f"{INVESTMENT}: 0 đồng" in text  # the page now shows the line's money per source
+    assert PlanItem.objects.filter(pk=line.pk).exists() and _state(seed) == before
+
+
+def test_a_line_added_from_another_source_draws_on_that_source(client, seed, staff):
+    url = _url("plan_line_add", seed)
+    local = FundingSource.objects.get(code="nsdp-su-nghiep")
+    data = _form(client, url, "line-add-form")
+    assert data["source"] == [str(nstw().pk)]  # the plan's lines draw on NSTW sự nghiệp: offered first
+    response = client.post(url, data | {"line": ["3.1"], "title": [""], "source": [str(local.pk)]})
+    assert response.status_code == 302
+    item = _line(seed, "3.1")
+    assert [(f.source, f.amount) for f in item.fundings.all()] == [(local, 0)]
+    assert only_source(item) == local.pk

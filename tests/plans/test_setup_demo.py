@@ -51,8 +51,9 @@ def test_setup_demo_keeps_what_users_changed_in_the_plan(settings):
     settings.DEBUG = True
     call_command("setup_demo", verbosity=0)
     item = PlanItem.objects.get(sub_project__code="7.2")
-    item.amount = 20_000_000
-    item.save(update_fields=["amount"])
+    funding = item.fundings.get()
+    funding.amount = 20_000_000
+    funding.save(update_fields=["amount"])
     call_command("setup_demo", verbosity=0)
     assert PlanItem.objects.get(pk=item.pk).amount == 20_000_000
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 
-from budgets.models import Allocation, Ceiling
+from budgets.models import Allocation, Ceiling, LineFunding
 from lai_chau.money import MILLION
 from plans.lifecycle import plan_sign, plan_submit
 from plans.models import Plan, PlanItem
@@ -134,16 +134,21 @@ def test_the_plan_date_is_shown_and_read_day_first(admin_client, seed):
 # Amounts
 
 
-@pytest.mark.parametrize("model", ["allocation", "planitem"])
+@pytest.mark.parametrize("model", ["allocation", "linefunding", "planitem"])
 def test_admin_amount_boxes_echo_their_value_in_full_dong(admin_client, seed, model):
     line = PlanItem.objects.get(plan=seed, project__code="2", sub_project=None)
-    obj = Allocation.objects.get(item=line) if model == "allocation" else line
-    app = "budgets" if model == "allocation" else "plans"
+    obj = (
+        {"allocation": Allocation, "linefunding": LineFunding}[model].objects.get(item=line)
+        if model != "planitem"
+        else line
+    )
+    app = "plans" if model == "planitem" else "budgets"
+    name = "fundings-0-amount" if model == "planitem" else "amount"  # a line's money: its fundings inline
     page = admin_client.get(f"/quan-tri/{app}/{model}/{obj.pk}/change/").content.decode()
-    box = _box(page, "amount")
+    box = _box(page, name)
     assert 'value="530.000.000"' in box and 'data-amount-unit="1"' in box
-    assert "id_amount_echo" in re.search(r'aria-describedby="([^"]*)"', box)[1]
-    assert _echo(page, "id_amount") == "= 530.000.000 đồng"
+    assert f"id_{name}_echo" in re.search(r'aria-describedby="([^"]*)"', box)[1]
+    assert _echo(page, f"id_{name}") == "= 530.000.000 đồng"
     assert "js/amount_echo.js" in page and "css/amount-echo.css" in page
 
 
@@ -170,10 +175,11 @@ def test_a_signed_plan_shows_its_amounts_grouped_in_dong_and_its_number_whole(ad
 
     for url in [
         f"/quan-tri/plans/planitem/{line.pk}/change/",
+        f"/quan-tri/budgets/linefunding/{LineFunding.objects.get(item=line).pk}/change/",
         f"/quan-tri/budgets/allocation/{allocation.pk}/change/",
     ]:
         page = admin_client.get(url).content.decode()
-        assert 'name="amount"' not in page
+        assert 'name="amount"' not in page and 'name="fundings-0-amount"' not in page
         assert "530.000.000 đồng" in visible_text(page), url
         assert "530000000" not in page, url
 

@@ -77,6 +77,12 @@ def test_the_copy_brings_every_part_of_the_document_field_by_field(signed_seed, 
         for name in COPIED_LINE_FIELDS:
             assert getattr(item, name) == getattr(old[code], name), (code, name)
         assert item.amount == 0, code
+        # Each line keeps the sources it drew on, at 0 đồng: the amounts are decided again.
+        assert (
+            [(f.source_id, f.amount) for f in item.fundings.all()]
+            == [(f.source_id, 0) for f in old[code].fundings.all()]
+            != []
+        ), code
         assert {g.pk for g in item.target_groups.all()} == {g.pk for g in old[code].target_groups.all()}
         assert [(t.position, t.description, t.quantity, t.measure, t.rounds) for t in item.targets.all()] == [
             (t.position, t.description, t.quantity, t.measure, t.rounds) for t in old[code].targets.all()
@@ -214,7 +220,7 @@ def test_only_the_version_in_force_of_an_earlier_year_is_copied(seed, staff_user
     with pytest.raises(ValidationError):
         _start(seed, staff_user)  # superseded by its signed amendment
     assert _start(amendment, staff_user).plan.items.count() == 7
-    assert not Plan.objects.filter(year=2025, items__amount__gt=0).exists()
+    assert not Plan.objects.filter(year=2025, items__fundings__amount__gt=0).exists()
 
 
 def test_bad_input_is_refused_in_vietnamese_next_to_the_field_and_creates_nothing(client, signed_seed, staff_user):
@@ -318,3 +324,4 @@ def test_the_ceiling_year_speaks_plain_vietnamese_when_it_is_not_a_whole_number(
     form = CeilingForm({"year": "2025a"})
     assert not form.is_valid()
     assert form.errors["year"] == ["Nhập một số nguyên, ví dụ 512."]  # not Django's "Nhập một số tổng thể."
+

@@ -46,16 +46,31 @@ class Command(BaseCommand):
                 "lines": [
                     {
                         "code": line.item.code,
-                        "amount": line.item.amount,
+                        "amount": line.amount,
                         "allocated": line.allocated,
                         "unallocated": line.unallocated,
+                        # Each unit over the line's sources; per source in "fundings".
                         "units": [{"unit": share.unit.name, "amount": share.amount} for share in line.shares],
+                        "fundings": [
+                            {
+                                "source": funding.source.code,
+                                "name": funding.source.name,
+                                "amount": funding.amount,
+                                "allocated": funding.allocated,
+                                "unallocated": funding.unallocated,
+                                "units": [
+                                    {"unit": share.unit.name, "amount": share.amount} for share in funding.shares
+                                ],
+                            }
+                            for funding in line.fundings
+                        ],
                     }
                     for line in budget.lines
                 ],
                 "sources": [
                     {
                         "source": s.source.code,
+                        "name": s.source.name,
                         "planned": s.planned,
                         "ceiling": s.ceiling.amount if s.ceiling else None,
                         "remaining": s.remaining,
@@ -72,9 +87,17 @@ class Command(BaseCommand):
         budget = result.budget
         self.stdout.write(f"Kế hoạch {result.plan.document_number} ({result.plan.year})")
         for line in budget.lines:
-            self.stdout.write(
-                f"  {line.item.code:>5}  {format_vnd(line.item.amount):>24}  đã phân bổ {format_vnd(line.allocated)}"
-            )
+            row = f"  {line.item.code:>5}  {format_vnd(line.amount):>24}  đã phân bổ {format_vnd(line.allocated)}"
+            if budget.several_sources and len(line.fundings) == 1:
+                row += f"  ({line.fundings[0].source.name})"
+            self.stdout.write(row)
+            if line.several_sources:
+                # Rule 2 holds per source: each source of the line with its own figures.
+                for funding in line.fundings:
+                    self.stdout.write(
+                        f"         {format_vnd(funding.amount):>24}  đã phân bổ {format_vnd(funding.allocated)}"
+                        f"  ({funding.source.name})"
+                    )
         self.stdout.write(f"  Tổng: {format_vnd(budget.total)}")
         for source in budget.sources:
             ceiling = format_vnd(source.ceiling.amount) if source.ceiling else "chưa có"

@@ -58,7 +58,7 @@ class Command(BaseCommand):
             return
         stale = [] if force else changes_since_export(found, parsed)
         if stale:
-            self._print_stale(stale)
+            self._print_stale(stale, several_sources=parsed.several_sources)
             sys.exit(1)
         if dry_run:
             self._trial(found, parsed)
@@ -85,13 +85,17 @@ class Command(BaseCommand):
     def _print_preview(self, parsed: ParsedWorkbook) -> None:
         for row in parsed.preview:
             unit = row.unit or WHOLE_LINE
+            if parsed.several_sources:  # which of the line's sources the figure is from
+                unit = f"{unit} ({row.source})"
             self.stdout.write(f"  Dòng {row.row:>5}  {row.line:>5}  {unit}: {_million(row.old)} → {_million(row.new)}")
         self.stdout.write(f"{len(parsed.preview)} số liệu thay đổi (triệu đồng).")
 
-    def _print_stale(self, changes: list[BudgetChange]) -> None:
+    def _print_stale(self, changes: list[BudgetChange], *, several_sources: bool) -> None:
         self.stderr.write("Kinh phí của kế hoạch đã thay đổi sau khi bảng tính được xuất:")
         for change in changes:
             where = " ".join(part for part in (change.line, change.unit) if part)
+            if several_sources and change.kind in ("line", "allocation") and change.source:
+                where += f" ({change.source})"
             self.stderr.write(
                 f"  {change.when:%d/%m/%Y %H:%M:%S} {change.user} ({change.reason_label}): {change.description} "
                 f"{where}: {_million(change.old)} → {_million(change.new)}"
@@ -111,7 +115,7 @@ class Command(BaseCommand):
         try:
             changes = budget_workbook_import(plan=plan, parsed=parsed, by=None, based_on=based_on)
         except StaleBudget as stale:
-            self._print_stale(stale.changes)
+            self._print_stale(stale.changes, several_sources=parsed.several_sources)
             sys.exit(1)
         except BudgetRefused as refused:
             for violation in refused.violations:
