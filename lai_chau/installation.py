@@ -29,10 +29,14 @@ class Installation:
         return f"{programme} – {self.issuer_name}" if self.issuer_name else programme
 
     @property
+    def place(self) -> str:
+        """The issuer's place without the words naming its kind of body: 'Lai Châu' for 'UBND thành phố Lai Châu'."""
+        return BODY_WORDS.sub("", self.issuer_name, count=1).strip()
+
+    @property
     def mark(self) -> str:
         """Initials of the place for the round brand mark: 'LC' for Lai Châu, 'GN' (giảm nghèo) without one."""
-        place = BODY_WORDS.sub("", self.issuer_name, count=1)
-        initials = "".join(word[0] for word in place.split() if word[0].isalpha()).upper()
+        initials = "".join(word[0] for word in self.place.split() if word[0].isalpha()).upper()
         return initials[:3] or "GN"
 
 

@@ -1,11 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from lai_chau import views
+from lai_chau.installation import installation
 
-admin.site.site_header = _("Lai Châu poverty-reduction programme – administration")
+
+def _admin_header() -> str:
+    """The admin's header names the installation's issuer (ISSUER_CODE), as every other page does."""
+    return _("%(site)s – administration") % {"site": installation().site_name}
+
+
+admin.site.site_header = lazy(_admin_header, str)()
 admin.site.site_title = _("Programme administration")
 admin.site.index_title = _("Data management")
 

@@ -11,6 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 
+from lai_chau.installation import installation
+
 
 def signing_configured() -> bool:
     return bool(getattr(settings, "PLAN_SIGNING_PKCS12", "") or getattr(settings, "PLAN_SIGNING_KEY", ""))
@@ -38,6 +40,6 @@ def sign_pdf(pdf: bytes, *, signer_name: str, reason: str) -> bytes:
         subfilter=fields.SigSeedSubFilter.PADES,
         name=signer_name,
         reason=reason,
-        location="Lai Châu",
+        location=installation().place or None,  # where it was signed: the installation's issuer, not a fixed place
     )
     return signers.sign_pdf(writer, metadata, signer=_signer()).getvalue()
