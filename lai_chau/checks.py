@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 FIX = (
     "Tài khoản demo (mật khẩu đã công bố trong README) đang hoạt động khi DEBUG tắt: {usernames}. "
-    "Hãy xóa hoặc khóa (bỏ chọn “Kích hoạt”) các tài khoản này trong trang quản trị; nếu muốn giữ, hãy đổi mật khẩu "
+    "Hãy xoá hoặc khoá (bỏ chọn “Kích hoạt”) các tài khoản này trong trang quản trị; nếu muốn giữ, hãy đổi mật khẩu "
     "và bỏ chúng khỏi nhóm “{group}”. "
     "(Demo accounts with the published password are active while DEBUG is off: delete or deactivate them, or change "
     "their passwords and remove them from the “{group}” group.)"

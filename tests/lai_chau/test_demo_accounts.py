@@ -37,7 +37,7 @@ def test_deploy_check_reports_the_demo_accounts_in_vietnamese(demo_accounts, set
     text = _reported(settings)
     names = ", ".join(ALL_DEMO)
     assert f"Tài khoản demo (mật khẩu đã công bố trong README) đang hoạt động khi DEBUG tắt: {names}." in text
-    assert "Hãy xóa hoặc khóa" in text and "đổi mật khẩu và bỏ chúng khỏi nhóm “demo”" in text
+    assert "Hãy xoá hoặc khoá" in text and "đổi mật khẩu và bỏ chúng khỏi nhóm “demo”" in text
     with pytest.raises(SystemCheckError, match="lai_chau.E001"):
         call_command("check", "--deploy", verbosity=0)
 
