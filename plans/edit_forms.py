@@ -68,6 +68,14 @@ def rebased(data, mark: str):
 EMPTY = "empty"
 
 
+def _proposed_year(newest: int | None, programmes: list) -> int:
+    """The year after the newest plan's (next year without plans), moved into a programme's period when none covers
+    it, so that the proposal can be accepted as it stands."""
+    year = newest + 1 if newest else datetime.date.today().year + 1
+    covered = [y for p in programmes for y in range(p.start_year, p.end_year + 1)]
+    return year if not covered or year in covered else min(covered, key=lambda y: (abs(y - year), -y))
+
+
 class StartYearForm(forms.Form):
     year = whole_number(label=_("Plan year"), min_value=2000, max_value=2100)
     source = forms.ChoiceField(label=_("Start from"), widget=forms.RadioSelect)
@@ -106,8 +114,7 @@ class StartYearForm(forms.Form):
         self.fields["programme"].choices = [("", "—"), *((pk, p.name) for pk, p in self.programmes.items())]
         newest = max((plan.year for plan in sources), default=None)
         self.initial.setdefault("source", str(sources[0].pk) if sources else EMPTY)
-        this_year = datetime.date.today().year
-        self.initial.setdefault("year", (newest + 1) if newest else this_year + 1)
+        self.initial.setdefault("year", _proposed_year(newest, list(self.programmes.values())))
         # Issuers of the year being started (the one posted, else the one proposed): since 01/07/2025 the wards and
         # communes, the province too, issue plans, and the districts no longer do.
         year = self.initial["year"]

@@ -325,3 +325,10 @@ def test_the_ceiling_year_speaks_plain_vietnamese_when_it_is_not_a_whole_number(
     assert not form.is_valid()
     assert form.errors["year"] == ["Nhập một số nguyên, ví dụ 512."]  # not Django's "Nhập một số tổng thể."
 
+
+def test_with_no_plan_in_force_the_year_proposed_lies_in_the_programmes_period(client, seed, staff_user):
+    """Today is past the 2021–2025 programme: next year would be refused, so the page proposes its last year."""
+    assert datetime.date.today().year + 1 > 2025 and seed.status == Plan.Status.DRAFT
+    client.force_login(staff_user)
+    page = client.get(reverse("plans:plan_start_year")).content.decode()
+    assert 'name="year" value="2025"' in page
