@@ -1,43 +1,19 @@
 """Two officers saving at the same moment, each in their own database connection, on PostgreSQL."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from budgets.models import LineFunding
 from budgets.services import BudgetEdit, budget_apply
 from plans.models import OrgUnit, PlanItem
 from tests.factories import ceilings_of, only_source
+from tests.threads import run_together
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="row locks are what is tested; SQLite serialises writers instead (.ci/run runs this on PostgreSQL)",
 )
-
-
-def _run_together(*jobs):
-    """Start every job at the same instant in its own thread (own connection); return what each raised."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes = [None] * len(jobs)
-
-    def run(index, job):
-        try:
-            barrier.wait()
-            job()
-            outcomes[index] = "saved"
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test asserts
-            outcomes[index] = type(error).__name__
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 def _raise_line(plan, code, unit_code, by, based_on=None):
@@ -53,7 +29,7 @@ def _raise_line(plan, code, unit_code, by, based_on=None):
 def test_two_simultaneous_saves_never_break_the_ceiling_nor_overwrite_silently(seed, staff_user, leader, with_base):
     ceilings_of(seed).update(amount=1_729_000_000)  # room for one of the two raises, not both
     based_on = timezone.now() if with_base else None
-    outcomes = _run_together(
+    outcomes = run_together(
         _raise_line(seed, "4.1", "city-ldtbxh", staff_user, based_on),
         _raise_line(seed, "6.2", "city-ldtbxh", leader, based_on),
     )

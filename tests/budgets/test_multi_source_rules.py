@@ -2,11 +2,10 @@
 that writes money, and what a line draws on each source is copied, frozen and recorded like its allocations."""
 
 import datetime
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from budgets.ceilings import plan_totals, record_ceiling
@@ -20,6 +19,7 @@ from plans.models import DocumentReference, OrgUnit, Plan, PlanItem
 from plans.year import start_plan_year
 from tests.factories import ceilings_of, nstw
 from tests.pagetext import visible_text
+from tests.threads import run_together
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="triggers and row locks exist on PostgreSQL only (.ci/run runs them)"
@@ -349,29 +349,6 @@ def test_the_database_lets_a_drafts_line_sources_change(two_sources):
 # --- two officers at once -----------------------------------------------------------------------------------------
 
 
-def _run_together(*jobs) -> list[str]:
-    """Start every job at the same instant in its own thread (own connection); return what each raised."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes = [""] * len(jobs)
-
-    def run(index, job):
-        try:
-            barrier.wait()
-            job()
-            outcomes[index] = "saved"
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test asserts
-            outcomes[index] = type(error).__name__
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
-
-
 def _totals(plan) -> dict[str, int]:
     totals: dict[str, int] = {}
     for _code, source, amount in _fundings(plan):
@@ -388,7 +365,7 @@ def test_two_saves_on_two_sources_at_once_never_end_above_a_ceiling(two_sources,
     line_2, line_3_2, line_4_1, line_6_2 = (_line(two_sources, code) for code in ["2", "3.2", "4.1", "6.2"])
     first = {(line_2, _dau_tu()): 1_000_000, (line_4_1, nstw()): 685_000_000 + 1_000_000}
     second = {(line_3_2, _dau_tu()): 61_000_000, (line_6_2, nstw()): line_6_2.amount + 1_000_000}
-    outcomes = _run_together(
+    outcomes = run_together(
         lambda: _apply(two_sources, staff_user, line_amounts=first),
         lambda: _apply(two_sources, leader, line_amounts=second),
     )
@@ -403,7 +380,7 @@ def test_two_saves_each_on_its_own_source_at_once_both_save(two_sources, staff_u
     ceilings_of(two_sources).filter(source=nstw()).update(amount=1_729_000_000)
     ceilings_of(two_sources).filter(source=_dau_tu()).update(amount=61_000_000)
     line_3_2, line_4_1 = _line(two_sources, "3.2"), _line(two_sources, "4.1")
-    outcomes = _run_together(
+    outcomes = run_together(
         lambda: _apply(two_sources, staff_user, line_amounts={(line_4_1, nstw()): 686_000_000}),
         lambda: _apply(two_sources, leader, line_amounts={(line_3_2, _dau_tu()): 61_000_000}),
     )
