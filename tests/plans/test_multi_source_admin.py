@@ -6,8 +6,6 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from budgets.models import Allocation, Ceiling, FundingSource, LineFunding
 from lai_chau.money import MILLION
@@ -16,6 +14,7 @@ from plans.models import OrgUnit, Plan, PlanItem
 from tests.adminforms import form_data
 from tests.factories import ceilings_of, make_plan, nstw
 from tests.pagetext import visible_text
+from tests.plans.test_admin_pages import _count_queries
 
 REFUSED = "Chưa lưu: các thay đổi sẽ vi phạm quy tắc kinh phí."
 INVESTMENT = "Ngân sách Trung ương - vốn đầu tư"
@@ -309,13 +308,6 @@ def test_the_plan_and_line_lists_show_each_lines_money_per_source(admin_client, 
 def _with_second_source(plan: Plan) -> None:
     for item in plan.items.all():
         LineFunding.objects.create(item=item, source=_investment(), amount=MILLION)
-
-
-def _count_queries(client, url: str) -> int:
-    client.get(url)  # warm per-process caches (content types, permissions)
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
 
 
 @pytest.mark.parametrize(
