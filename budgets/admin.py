@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
@@ -7,6 +8,21 @@ from simple_history.admin import SimpleHistoryAdmin
 from budgets.admin_guard import FrozenUnlessDraftMixin, GuardedAdminMixin
 from budgets.models import Allocation, Ceiling, FundingSource, LineFunding
 from lai_chau.admin_helpers import FixedChoicesMixin, money_column
+
+
+class MoneyRowForm(forms.ModelForm):
+    """A line funding or an allocation keeps the line, unit and source it was added with: the admin changes only
+    its amount. Moving money elsewhere is a removal and an addition, each in the plan's budget history (which lists
+    amount changes; a row silently moved would leave its old plan's history and stale-edit checks blind)."""
+
+    FIXED = ("item", "unit", "source")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            for name in self.FIXED:
+                if name in self.fields:
+                    self.fields[name].disabled = True
 
 
 @admin.register(FundingSource)
@@ -58,6 +74,7 @@ class CeilingAdmin(GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
 class LineFundingAdmin(FrozenUnlessDraftMixin, GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
     plan_of = staticmethod(lambda obj: obj.item.plan)
 
+    form = MoneyRowForm
     list_display = ["item", "source", money_column("amount", _("amount"))]
     list_filter = ["item__plan", "source"]
     search_fields = ["item__project__name", "item__sub_project__name", "item__sub_project__code", "source__name"]
@@ -68,6 +85,7 @@ class LineFundingAdmin(FrozenUnlessDraftMixin, GuardedAdminMixin, FixedChoicesMi
 class AllocationAdmin(FrozenUnlessDraftMixin, GuardedAdminMixin, FixedChoicesMixin, SimpleHistoryAdmin):
     plan_of = staticmethod(lambda obj: obj.item.plan)
 
+    form = MoneyRowForm
     list_display = ["item", "unit", "source", money_column("amount", _("amount"))]
     list_filter = ["item__plan", "source", "unit"]
     search_fields = ["unit__name", "item__project__name", "item__sub_project__name", "item__sub_project__code"]

@@ -99,6 +99,14 @@ def _write(plan: Plan, edit: BudgetEdit, *, by, reason: str) -> None:
         elif current.amount != amount:
             current.amount = amount
             changed_fundings.append(current)
+    # A line keeps a source to draw on (the editor offers no way out of it; a crafted post must not either).
+    removed_from = {item_id for (item_id, _source), amount in edit.line_amounts.items() if amount is None}
+    if bare := sorted(items[i].code for i in removed_from if not any(key[0] == i for key in fundings)):
+        raise ValidationError(
+            _("Line %(codes)s must keep at least one funding source: add the other source before removing this one.")
+            % {"codes": ", ".join(bare)},
+            code="line_without_source",
+        )
     if new_fundings:
         bulk_create_with_history(new_fundings, LineFunding, default_user=by, default_change_reason=reason)
     if changed_fundings:

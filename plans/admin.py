@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from budgets.admin import MoneyRowForm
 from budgets.admin_guard import FrozenUnlessDraftMixin, GuardedAdminMixin
 from budgets.models import Allocation, LineFunding
 from lai_chau.admin_helpers import FixedChoicesMixin, money_column
@@ -196,6 +197,7 @@ class LineFundingInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.Tabular
     plan_of = staticmethod(lambda obj: getattr(obj, "plan", None))  # the parent line's plan
 
     model = LineFunding
+    form = MoneyRowForm
     extra = 0
     fields = ["source", "amount"]
     verbose_name = _("funding source")
@@ -209,6 +211,7 @@ class AllocationInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.TabularI
     plan_of = staticmethod(lambda obj: getattr(obj, "plan", None))  # the parent line's plan
 
     model = Allocation
+    form = MoneyRowForm
     extra = 0
 
     def get_queryset(self, request):

@@ -1,4 +1,7 @@
-"""A line's money now lives in budgets.LineFunding (one row per source, copied there by budgets 0006)."""
+"""A line's money now lives in budgets.LineFunding (one row per source, copied there by budgets 0006).
+
+Rolling back re-adds the two columns as required ones, which only an empty plans_planitem table accepts (the test
+suite's migration tests go back this way); a database with plans is restored from its backup instead."""
 
 from django.db import migrations
 

@@ -233,6 +233,24 @@ def test_an_unknown_source_id_is_refused(seed, staff_user):
     assert refused.value.messages == [f"Không có nguồn vốn mang mã số: {missing}."]
 
 
+def test_a_line_keeps_a_source_even_when_an_edit_asks_to_remove_its_last(seed, staff_user):
+    """The editor offers no way to remove a line's only source; a crafted edit is refused and changes nothing."""
+    line = _line(seed, "4.1")
+    Allocation.objects.filter(item=line).delete()
+    before = _fundings(seed)
+    with pytest.raises(ValidationError) as refused:
+        _apply(seed, staff_user, line_amounts={(line, _source("nstw-su-nghiep")): None})
+    assert refused.value.messages == [
+        "Nội dung 4.1 phải giữ ít nhất một nguồn vốn: hãy thêm nguồn vốn khác trước khi bỏ nguồn này."
+    ]
+    assert _fundings(seed) == before
+
+    # Swapping sources in one edit is fine: the line still draws on one.
+    Ceiling.objects.create(issuer=seed.issuer, year=seed.year, source=_dau_tu(), amount=685_000_000)
+    _apply(seed, staff_user, line_amounts={(line, _source("nstw-su-nghiep")): None, (line, _dau_tu()): 685_000_000})
+    assert [row for row in _fundings(seed) if row[0] == "4.1"] == [("4.1", "nstw-dau-tu", 685_000_000)]
+
+
 # --- the lifecycle: amendment, year copy, discard -----------------------------------------------------------------
 
 

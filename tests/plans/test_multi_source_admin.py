@@ -89,6 +89,31 @@ def test_a_source_is_added_changed_and_removed_on_a_draft_and_each_step_is_in_th
     assert history.status_code == 200 and "quantri" in visible_text(history.content)  # the removed row's past too
 
 
+@pytest.mark.parametrize(
+    ("url_of", "changes"),
+    [
+        (lambda f: f"/quan-tri/budgets/linefunding/{f.pk}/change/", lambda f, other: {"source": str(_investment().pk)}),
+        (lambda f: f"/quan-tri/budgets/linefunding/{f.pk}/change/", lambda f, other: {"item": str(other.pk)}),
+        (
+            lambda f: f"/quan-tri/plans/planitem/{f.item_id}/change/",
+            lambda f, other: {"fundings-0-source": str(_investment().pk)},
+        ),
+    ],
+    ids=["source", "line", "inline source"],
+)
+def test_a_funding_keeps_its_line_and_source_only_its_amount_changes(admin_client, seed, url_of, changes):
+    """Moving money to another source or line would leave the budget history (amount changes) silent: the admin
+    changes the amount only, and moving is a removal and an addition."""
+    _investment_ceiling(seed, 600 * MILLION)
+    funding = LineFunding.objects.get(item=_line(seed, "2"))
+    Allocation.objects.filter(item=funding.item).delete()
+    url = url_of(funding)
+    page = admin_client.get(url).content.decode()
+    assert re.search(r'<select[^>]*name="(fundings-0-)?source"[^>]*disabled', page)
+    admin_client.post(url, _page_form(admin_client, url, **changes(funding, _line(seed, "7.2"))))
+    assert LineFunding.objects.filter(pk=funding.pk, item_id=funding.item_id, source=nstw()).exists()
+
+
 def test_the_history_page_of_a_line_funding_shows_the_change_and_its_revert_form_never_saves(admin_client, seed):
     funding = LineFunding.objects.get(item=_line(seed, "2"))
     Allocation.objects.filter(item=funding.item).update(amount=500 * MILLION)
