@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -20,6 +19,7 @@ from plans.models import (
     Plan,
     PlanItem,
     Target,
+    prefetch_fundings,
 )
 
 
@@ -55,10 +55,6 @@ class LegalBasisInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.StackedI
         return super().get_queryset(request).prefetch_related("references")
 
 
-def _fundings():
-    return models.Prefetch("fundings", LineFunding.objects.select_related("source").order_by("source__code"))
-
-
 @admin.display(description=_("amount"))
 def line_money(item: PlanItem) -> str:
     """A line's amount, per source when it draws on several: '530.000.000 đồng' or
@@ -83,7 +79,9 @@ class PlanItemInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.TabularInl
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("project", "sub_project").prefetch_related(_fundings())
+        return (
+            super().get_queryset(request).select_related("project", "sub_project").prefetch_related(prefetch_fundings())
+        )
 
 
 class DutyInline(FrozenUnlessDraftMixin, FixedChoicesMixin, admin.StackedInline):
@@ -236,7 +234,7 @@ class PlanItemAdmin(FrozenUnlessDraftMixin, GuardedAdminMixin, FixedChoicesMixin
 
     def get_queryset(self, request):
         # The changelist shows each line's amount and sources from one prefetch, not a query per row.
-        return super().get_queryset(request).prefetch_related(_fundings())
+        return super().get_queryset(request).prefetch_related(prefetch_fundings())
 
     @admin.display(description=_("amount"))
     def total(self, obj: PlanItem) -> str:

@@ -88,12 +88,12 @@ class ProjectSection:
     lines: list[LineSection] = field(default_factory=list)
 
 
-def project_sections(items: list[PlanItem]) -> list[ProjectSection]:
+def project_sections(items: list[PlanItem], *, by_source: bool = False) -> list[ProjectSection]:
     """Group lines by project, in document order, and number them 1., 2., … and 1.1., 1.2., …
 
-    In a plan drawing on several sources, each line carries its amount per source (LineSection.fundings).
+    With `by_source` (the plan draws on several sources, funding_breakdown), each line carries its amount per
+    source (LineSection.fundings).
     """
-    several = bool(funding_breakdown(items))
     groups: list[list[PlanItem]] = []
     for item in items:
         if groups and groups[-1][0].project_id == item.project_id:
@@ -106,7 +106,7 @@ def project_sections(items: list[PlanItem]) -> list[ProjectSection]:
         lines = []
         for sub_index, item in enumerate(group, start=1):
             letters = line_letters(item)
-            fundings = line_sources(item) if several else []
+            fundings = line_sources(item) if by_source else []
             if item.sub_project_id is None:
                 lines.append(LineSection(number="", title="", item=item, letters=letters, fundings=fundings))
                 continue
@@ -246,8 +246,9 @@ def document_context(plan: Plan) -> dict:
     """What templates/plans/_document.html reads besides the plan: numbered headings, the lines grouped by project
     and, in a plan drawing on several sources, its total per source (`funding_sources`, [] otherwise)."""
     items = list(plan.items.all())
+    sources = funding_breakdown(items)
     return {
         "headings": top_headings(plan),
-        "sections": project_sections(items),
-        "funding_sources": funding_breakdown(items),
+        "sections": project_sections(items, by_source=bool(sources)),
+        "funding_sources": sources,
     }

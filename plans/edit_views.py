@@ -10,7 +10,6 @@ saving again confirms it.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,7 +35,7 @@ from plans.edit_forms import (
 )
 from plans.editing import SECTIONS, StaleSection
 from plans.guard import BudgetRefused, PlanFrozen
-from plans.models import DocumentReference, OrgUnit, Plan, PlanItem
+from plans.models import DocumentReference, OrgUnit, Plan, PlanItem, prefetch_fundings
 from plans.permissions import can_edit_plan, can_edit_plans, can_open_plan_editor, can_read_plans, plan_or_404
 from plans.year import PlanYearTaken, plan_in_the_way, start_plan_year, year_sources
 from projects.models import Programme
@@ -359,12 +358,9 @@ def plan_edit_duties(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _items(plan: Plan) -> list[PlanItem]:
-    return list(plan.items.select_related("project", "sub_project").prefetch_related("implementing_units", _fundings()))
-
-
-def _fundings() -> Prefetch:
-    """A line's money, per source (its amount is their sum), read by the pages without a query per line."""
-    return Prefetch("fundings", LineFunding.objects.select_related("source").order_by("source__code"))
+    return list(
+        plan.items.select_related("project", "sub_project").prefetch_related("implementing_units", prefetch_fundings())
+    )
 
 
 def plan_edit_lines(request: HttpRequest, pk: int) -> HttpResponse:
@@ -448,7 +444,7 @@ def _line(plan: Plan, item_id: int) -> PlanItem:
     item = (
         PlanItem.objects.filter(plan=plan, pk=item_id)
         .select_related("project", "sub_project")
-        .prefetch_related("target_groups", "implementing_units__unit", "targets", "allocations", _fundings())
+        .prefetch_related("target_groups", "implementing_units__unit", "targets", "allocations", prefetch_fundings())
         .first()
     )
     if item is None:

@@ -199,7 +199,7 @@ class PlanQuerySet(models.QuerySet):
                 models.Prefetch(
                     "items",
                     queryset=PlanItem.objects.select_related("project", "sub_project").prefetch_related(
-                        models.Prefetch("fundings", queryset=_funding_queryset()),
+                        prefetch_fundings(),
                         models.Prefetch("implementing_units", ImplementingUnit.objects.select_related("unit")),
                         "targets",
                         "target_groups",
@@ -213,10 +213,12 @@ class PlanQuerySet(models.QuerySet):
         return queryset
 
 
-def _funding_queryset():
+def prefetch_fundings() -> models.Prefetch:
+    """A line's fundings with their sources: what PlanItem.amount, .sources and .funding_list() read, so that a page
+    listing lines does not query per line."""
     from budgets.models import LineFunding
 
-    return LineFunding.objects.select_related("source").order_by("source__code")
+    return models.Prefetch("fundings", queryset=LineFunding.objects.select_related("source").order_by("source__code"))
 
 
 def _allocation_queryset():
