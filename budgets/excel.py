@@ -57,7 +57,7 @@ from openpyxl.xml.constants import (
 
 from budgets.checks import BudgetCheck, check_plan
 from budgets.history import REASON_IMPORT, BudgetChange, latest_change_time, plan_budget_history
-from budgets.models import FundingSource, LineFunding
+from budgets.models import FundingSource
 from budgets.selectors import LineBudget
 from budgets.services import BudgetEdit, BudgetRefused, budget_apply
 from lai_chau.money import (
@@ -1056,11 +1056,6 @@ def refuse_before_reading(file_bytes: bytes) -> ParsedWorkbook | None:
     except WorkbookRefused as refused:
         return ParsedWorkbook(errors=[refused.error])
     return None
-
-
-def draws_on_several_sources(plan: Plan) -> bool:
-    """Whether the plan's lines draw on more than one funding source in all (one query)."""
-    return LineFunding.objects.filter(item__plan=plan).values("source_id").distinct().count() > 1
 
 
 def read_budget_workbook(plan: Plan, file_bytes: bytes) -> ParsedWorkbook:

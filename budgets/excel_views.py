@@ -36,12 +36,12 @@ from budgets.excel import (
     budget_workbook_import,
     budget_workbook_trial,
     changes_since_export,
-    draws_on_several_sources,
     export_budget_workbook,
     read_budget_workbook,
     refuse_before_reading,
     workbook_filename,
 )
+from budgets.selectors import draws_on_several_sources
 from budgets.services import BudgetRefused, StaleBudget
 from plans.models import Plan
 from plans.permissions import can_edit_budgets, can_open_budget_editor, plan_or_404

@@ -144,6 +144,12 @@ def ceilings_for(plan: Plan) -> list[Ceiling]:
     return cached
 
 
+def draws_on_several_sources(plan: Plan) -> bool:
+    """PlanBudget.several_sources in one query, for pages that do not fetch the whole budget: whether the plan's lines
+    draw on more than one funding source in all."""
+    return LineFunding.objects.filter(item__plan=plan).order_by().values("source_id").distinct().count() > 1
+
+
 def plan_budget(plan: Plan) -> PlanBudget:
     """Return the plan's lines with their sources and unit shares, and the totals per source against the ceilings.
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaries.models import TargetGroup
 from budgets.models import FundingSource, LineFunding
+from budgets.selectors import draws_on_several_sources
 from plans import editing
 from plans.edit_forms import (
     BasedOnForm,
@@ -525,7 +526,7 @@ def plan_line_edit(request: HttpRequest, pk: int, item: int) -> HttpResponse:
 def _money_by_source(plan: Plan, line: PlanItem) -> dict:
     """The line's money per source, for the pages that show it: broken down only when the plan draws on several
     sources (design.md §13), so that a plan with one source reads exactly as before."""
-    if not editing.several_sources(plan):
+    if not draws_on_several_sources(plan):
         return {"by_source": False}
     fundings = list(line.fundings.all())
     allocated = {funding.source_id: [0, 0] for funding in fundings}

@@ -767,11 +767,6 @@ def remove_line(*, plan: Plan, item_id: int, by, based_on: str) -> str:
     return code
 
 
-def several_sources(plan: Plan) -> bool:
-    """Whether the plan's lines draw on more than one funding source: pages break money down by source only then."""
-    return LineFunding.objects.filter(item__plan=plan).order_by().values("source_id").distinct().count() > 1
-
-
 def lines_state(items: Iterable[PlanItem]) -> list:
     return [[item.pk, item.position] for item in items]
 
