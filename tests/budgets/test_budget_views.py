@@ -1,11 +1,11 @@
 import pytest
 from django.urls import reverse
 
-from budgets.models import Allocation, FundingSource, LineFunding
+from budgets.models import Allocation, Ceiling, FundingSource, LineFunding
 from budgets.services import BudgetEdit, budget_apply
 from plans.models import OrgUnit, Plan, PlanItem
 from tests.adminforms import posted
-from tests.factories import cover_with_ceiling, make_plan, nstw, only_source
+from tests.factories import cover_with_ceiling, make_plan, make_plan_shell, nstw, only_source
 from tests.pagetext import visible_text
 
 # Unit officers do not see a draft's budget pages at all (404): tests/test_permission_matrix.py covers them.
@@ -232,3 +232,18 @@ def test_budget_pages_run_a_constant_number_of_queries(client, staff_user, name,
         )
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_editor_of_an_empty_plan_says_where_to_add_lines_and_a_missing_ceiling_says_so(client, seed, staff_user):
+    empty, _project = make_plan_shell(number=9701)
+    client.force_login(staff_user)
+    page = client.get(reverse("budgets:allocation_edit", args=[empty.pk])).content.decode()
+    assert "Kế hoạch chưa có nội dung nào: hãy thêm ở trang các nội dung của kế hoạch" in visible_text(page)
+    assert reverse("plans:plan_edit_lines", args=[empty.pk]) in page
+    assert "Còn trong mức trần" not in visible_text(page)
+
+    # A plan whose lines draw on a source with no ceiling for its year: the editor names the gap, not a blank.
+    plan = make_plan(lines=1, units_per_line=1, number=9702)
+    Ceiling.objects.filter(issuer_id=plan.issuer_id, year=plan.year).delete()
+    text = visible_text(client.get(reverse("budgets:allocation_edit", args=[plan.pk])).content)
+    assert "Còn trong mức trần chưa có mức trần" in text
